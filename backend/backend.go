@@ -1,0 +1,156 @@
+// Package backend defines the storage interface under stablesqlite: the
+// host side of the module's block ABI calls a Backend to open, delete and
+// probe files, and a Volume for every byte read, written, synced or locked.
+//
+// A Backend knows nothing of SQL. It stores the files SQLite asks for (the
+// main database, its rollback journal, temporary files) by name, and
+// implements SQLite's five-level file locking so that every connection of
+// the process (each a Wasm instance with its own memory) sees the others.
+// The package locking does that part for any backend.
+//
+// Errors: return (or wrap) the sentinel errors below where they apply; any
+// other error becomes the SQLite I/O error for the operation that failed.
+package backend
+
+import (
+	"errors"
+	"io"
+)
+
+// OpenFlags are SQLite's SQLITE_OPEN_* bits, with the same values, as they
+// reach xOpen.
+type OpenFlags uint32
+
+// The open flags a backend may look at.
+const (
+	OpenReadOnly      OpenFlags = 0x00000001
+	OpenReadWrite     OpenFlags = 0x00000002
+	OpenCreate        OpenFlags = 0x00000004
+	OpenDeleteOnClose OpenFlags = 0x00000008
+	OpenExclusive     OpenFlags = 0x00000010
+	OpenMainDB        OpenFlags = 0x00000100
+	OpenTempDB        OpenFlags = 0x00000200
+	OpenTransientDB   OpenFlags = 0x00000400
+	OpenMainJournal   OpenFlags = 0x00000800
+	OpenTempJournal   OpenFlags = 0x00001000
+	OpenSubJournal    OpenFlags = 0x00002000
+	OpenSuperJournal  OpenFlags = 0x00004000
+	OpenWAL           OpenFlags = 0x00080000
+)
+
+// AccessMode is the question xAccess asks.
+type AccessMode int
+
+// The xAccess questions.
+const (
+	AccessExists    AccessMode = 0 // the file exists (a regular file must be non-empty)
+	AccessReadWrite AccessMode = 1 // the file can be read and written
+	AccessRead      AccessMode = 2 // the file can be read
+)
+
+// LockLevel is one of SQLite's file lock levels, in increasing strength.
+type LockLevel int
+
+// SQLite's lock levels, with the values of SQLITE_LOCK_*.
+const (
+	LockNone      LockLevel = 0
+	LockShared    LockLevel = 1
+	LockReserved  LockLevel = 2
+	LockPending   LockLevel = 3
+	LockExclusive LockLevel = 4
+)
+
+// SyncFlags are the SQLITE_SYNC_* bits.
+type SyncFlags int
+
+// The sync flags.
+const (
+	SyncNormal   SyncFlags = 0x02
+	SyncFull     SyncFlags = 0x03
+	SyncDataOnly SyncFlags = 0x10
+)
+
+// IOCap are SQLite's SQLITE_IOCAP_* device characteristics.
+type IOCap uint32
+
+// The device characteristics a backend may declare.
+const (
+	IOCapAtomic              IOCap = 0x00000001
+	IOCapSafeAppend          IOCap = 0x00000200
+	IOCapSequential          IOCap = 0x00000400
+	IOCapUndeletableWhenOpen IOCap = 0x00000800
+	IOCapPowersafeOverwrite  IOCap = 0x00001000
+	IOCapImmutable           IOCap = 0x00002000
+	IOCapBatchAtomic         IOCap = 0x00004000
+)
+
+// Errors a backend returns (or wraps) so that SQLite gets the right code.
+var (
+	ErrBusy     = errors.New("backend: locked by another connection") // SQLITE_BUSY
+	ErrFull     = errors.New("backend: storage is full")              // SQLITE_FULL
+	ErrNotFound = errors.New("backend: no such file")                 // SQLITE_CANTOPEN, or DELETE_NOENT
+	ErrReadOnly = errors.New("backend: read-only")                    // SQLITE_READONLY / CANTOPEN
+)
+
+// Backend stores named files.
+type Backend interface {
+	// Open opens or creates the file called name. An empty name asks for a
+	// private temporary file that disappears when closed. It returns the
+	// flags actually granted: a backend may open read-only a file that
+	// cannot be written, and says so by returning OpenReadOnly.
+	Open(name string, flags OpenFlags) (Volume, OpenFlags, error)
+	// Delete removes the file; syncDir asks for the removal to be durable.
+	// Deleting a missing file returns ErrNotFound.
+	Delete(name string, syncDir bool) error
+	// Access answers an xAccess question.
+	Access(name string, mode AccessMode) (bool, error)
+}
+
+// Volume is one open file.
+//
+// ReadAt follows io.ReaderAt: a read that reaches the end of the file
+// returns the bytes there are and io.EOF. WriteAt past the end extends the
+// file. A Volume is used by one connection at a time, but several Volumes
+// of one file are used concurrently.
+type Volume interface {
+	io.ReaderAt
+	io.WriterAt
+	// Size returns the file's size in bytes.
+	Size() (int64, error)
+	// Truncate sets the file's size.
+	Truncate(size int64) error
+	// Sync makes what was written durable.
+	Sync(flags SyncFlags) error
+	// Lock raises this volume's lock to level (SQLite never asks for
+	// LockPending directly); it returns ErrBusy on conflict.
+	Lock(level LockLevel) error
+	// Unlock lowers this volume's lock to LockShared or LockNone.
+	Unlock(level LockLevel) error
+	// CheckReserved reports whether any connection holds a lock above
+	// LockShared on the file.
+	CheckReserved() (bool, error)
+	// Close releases the volume and its locks.
+	Close() error
+}
+
+// Characteristics is implemented by volumes that declare SQLite device
+// characteristics or a sector size other than 4096.
+type Characteristics interface {
+	DeviceCharacteristics() IOCap
+	SectorSize() int
+}
+
+// AtomicBatcher is implemented by volumes that declare IOCapBatchAtomic:
+// SQLite then writes a transaction's pages between BeginAtomicWrite and
+// CommitAtomicWrite (or RollbackAtomicWrite) instead of journaling them.
+type AtomicBatcher interface {
+	BeginAtomicWrite() error
+	CommitAtomicWrite() error
+	RollbackAtomicWrite() error
+}
+
+// SizeHinter is implemented by volumes that want to hear how large SQLite
+// expects the file to grow.
+type SizeHinter interface {
+	SizeHint(size int64) error
+}

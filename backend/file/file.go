@@ -1,0 +1,242 @@
+// Package file is a backend that keeps databases in ordinary files, byte
+// for byte what every other SQLite reads and writes.
+//
+// Locking follows SQLite's unix VFS: handles of one process on one file
+// share an in-process lock state (package locking), mirrored in POSIX
+// advisory locks on the byte ranges SQLite uses, so that a native sqlite3
+// in another process and this backend exclude each other correctly in
+// rollback-journal modes. Because POSIX locks belong to the process and are
+// dropped when any descriptor of the file is closed, the descriptors of a
+// file are kept until its last handle closes, as os_unix.c does.
+package file
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/locking"
+)
+
+// Backend opens files in the operating system's file system. Names are
+// paths; relative paths are resolved against the working directory at open.
+type Backend struct {
+	mu     sync.Mutex
+	inodes map[fileID]*inode
+}
+
+// Default is the process-wide file backend.
+var Default = New()
+
+// New returns a file backend. Handles of the same file opened through two
+// different Backend values do not see each other's locks within the process,
+// so a program should use one (Default) for all of its connections.
+func New() *Backend {
+	return &Backend{inodes: make(map[fileID]*inode)}
+}
+
+// inode is the state shared by every handle on one file.
+type inode struct {
+	id    fileID
+	lock  locking.File
+	refs  int
+	files []*os.File // every descriptor opened on it, closed with the last handle
+}
+
+// Open implements backend.Backend.
+func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, backend.OpenFlags, error) {
+	if name == "" {
+		return newTemp()
+	}
+	osFlags := os.O_RDONLY
+	if flags&backend.OpenReadWrite != 0 {
+		osFlags = os.O_RDWR
+	}
+	if flags&backend.OpenCreate != 0 {
+		osFlags |= os.O_CREATE
+	}
+	if flags&backend.OpenExclusive != 0 {
+		osFlags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(name, osFlags, 0o644)
+	if err != nil && osFlags&os.O_RDWR != 0 && errors.Is(err, fs.ErrPermission) && flags&backend.OpenMainDB != 0 {
+		// As SQLite does: a database that cannot be written opens read-only.
+		f, err = os.OpenFile(name, os.O_RDONLY, 0)
+		flags = flags&^(backend.OpenReadWrite|backend.OpenCreate) | backend.OpenReadOnly
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w: %w", backend.ErrNotFound, err)
+		}
+		return nil, 0, err
+	}
+	id, err := idOf(f)
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	b.mu.Lock()
+	in := b.inodes[id]
+	if in == nil {
+		in = &inode{id: id}
+		in.lock.OS = newOSLock(f)
+		b.inodes[id] = in
+	}
+	in.refs++
+	in.files = append(in.files, f)
+	b.mu.Unlock()
+	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), name: name,
+		readOnly:      flags&backend.OpenReadWrite == 0,
+		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
+	return v, flags, nil
+}
+
+// Delete implements backend.Backend.
+func (b *Backend) Delete(name string, syncDir bool) error {
+	if err := os.Remove(name); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %w", backend.ErrNotFound, err)
+		}
+		return err
+	}
+	if syncDir {
+		return syncDirOf(name)
+	}
+	return nil
+}
+
+func syncDirOf(name string) error {
+	d, err := os.Open(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Access implements backend.Backend.
+func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
+	st, err := os.Stat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch mode {
+	case backend.AccessExists:
+		// As SQLite's unix VFS: an empty regular file does not count, so an
+		// empty leftover journal is not hot.
+		return !st.Mode().IsRegular() || st.Size() > 0, nil
+	case backend.AccessReadWrite:
+		return canAccess(name, true), nil
+	default:
+		return canAccess(name, false), nil
+	}
+}
+
+type volume struct {
+	b             *Backend
+	in            *inode
+	f             *os.File
+	lock          *locking.Lock
+	name          string
+	readOnly      bool
+	deleteOnClose bool
+	closed        bool
+}
+
+func (v *volume) ReadAt(p []byte, off int64) (int, error) { return v.f.ReadAt(p, off) }
+
+func (v *volume) WriteAt(p []byte, off int64) (int, error) {
+	if v.readOnly {
+		return 0, backend.ErrReadOnly
+	}
+	n, err := v.f.WriteAt(p, off)
+	if err != nil && isNoSpace(err) {
+		err = fmt.Errorf("%w: %w", backend.ErrFull, err)
+	}
+	return n, err
+}
+
+func (v *volume) Size() (int64, error) {
+	st, err := v.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+func (v *volume) Truncate(size int64) error {
+	if v.readOnly {
+		return backend.ErrReadOnly
+	}
+	return v.f.Truncate(size)
+}
+
+func (v *volume) Sync(flags backend.SyncFlags) error { return dataSync(v.f, flags&backend.SyncDataOnly != 0) }
+
+func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
+func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
+func (v *volume) CheckReserved() (bool, error)         { return v.lock.CheckReserved() }
+
+func (v *volume) DeviceCharacteristics() backend.IOCap { return backend.IOCapPowersafeOverwrite }
+func (v *volume) SectorSize() int                      { return 4096 }
+
+// Close releases the handle's locks; the descriptors of the file are closed
+// with its last handle, since closing any of them would drop the process's
+// POSIX locks held through the others.
+func (v *volume) Close() error {
+	if v.closed {
+		return nil
+	}
+	v.closed = true
+	err := v.lock.Unlock(backend.LockNone)
+	if v.deleteOnClose {
+		os.Remove(v.name)
+	}
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	v.in.refs--
+	if v.in.refs == 0 {
+		delete(v.b.inodes, v.in.id)
+		for _, f := range v.in.files {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+	}
+	return err
+}
+
+// newTemp opens a private temporary file that is gone when closed.
+func newTemp() (backend.Volume, backend.OpenFlags, error) {
+	f, err := os.CreateTemp("", "stablesqlite-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	os.Remove(f.Name())
+	return &tempVolume{f}, backend.OpenReadWrite | backend.OpenCreate, nil
+}
+
+type tempVolume struct{ f *os.File }
+
+func (t *tempVolume) ReadAt(p []byte, off int64) (int, error)  { return t.f.ReadAt(p, off) }
+func (t *tempVolume) WriteAt(p []byte, off int64) (int, error) { return t.f.WriteAt(p, off) }
+func (t *tempVolume) Size() (int64, error) {
+	st, err := t.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+func (t *tempVolume) Truncate(size int64) error      { return t.f.Truncate(size) }
+func (t *tempVolume) Sync(backend.SyncFlags) error   { return nil }
+func (t *tempVolume) Lock(backend.LockLevel) error   { return nil }
+func (t *tempVolume) Unlock(backend.LockLevel) error { return nil }
+func (t *tempVolume) CheckReserved() (bool, error)   { return false, nil }
+func (t *tempVolume) Close() error                   { return t.f.Close() }

@@ -1,0 +1,30 @@
+//go:build !unix
+
+package file
+
+import (
+	"os"
+
+	"github.com/stablesqlite/stablesqlite/backend/locking"
+)
+
+// fileID identifies a file by its cleaned absolute path where the system
+// offers no inode numbers.
+type fileID struct{ path string }
+
+func idOf(f *os.File) (fileID, error) { return fileID{f.Name()}, nil }
+
+// Without POSIX locks only the handles of this process exclude each other.
+func newOSLock(*os.File) locking.OS { return nil }
+
+func canAccess(name string, write bool) bool {
+	st, err := os.Stat(name)
+	if err != nil {
+		return false
+	}
+	return !write || st.Mode().Perm()&0o200 != 0
+}
+
+func isNoSpace(error) bool { return false }
+
+func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }

@@ -1,0 +1,78 @@
+//go:build unix
+
+package file
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/locking"
+)
+
+type fileID struct{ dev, ino uint64 }
+
+func idOf(f *os.File) (fileID, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return fileID{}, err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}, errors.New("file: no inode number")
+	}
+	return fileID{uint64(sys.Dev), uint64(sys.Ino)}, nil
+}
+
+// posixLock takes SQLite's byte-range locks with fcntl(F_SETLK).
+type posixLock struct{ f *os.File }
+
+func newOSLock(f *os.File) locking.OS { return posixLock{f} }
+
+func (p posixLock) Set(kind locking.Kind, start, n int64) error {
+	lk := syscall.Flock_t{Whence: 0, Start: start, Len: n}
+	switch kind {
+	case locking.ReadLock:
+		lk.Type = syscall.F_RDLCK
+	case locking.WriteLock:
+		lk.Type = syscall.F_WRLCK
+	default:
+		lk.Type = syscall.F_UNLCK
+	}
+	for {
+		err := syscall.FcntlFlock(p.f.Fd(), syscall.F_SETLK, &lk)
+		switch {
+		case err == nil:
+			return nil
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || err == syscall.EACCES:
+			return backend.ErrBusy
+		default:
+			return &os.PathError{Op: "fcntl", Path: p.f.Name(), Err: err}
+		}
+	}
+}
+
+func (p posixLock) Test(start, n int64) (bool, error) {
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: start, Len: n}
+	if err := syscall.FcntlFlock(p.f.Fd(), syscall.F_GETLK, &lk); err != nil {
+		return false, &os.PathError{Op: "fcntl", Path: p.f.Name(), Err: err}
+	}
+	return lk.Type != syscall.F_UNLCK, nil
+}
+
+func canAccess(name string, write bool) bool {
+	mode := uint32(4) // R_OK
+	if write {
+		mode |= 2 // W_OK
+	}
+	return syscall.Access(name, mode) == nil
+}
+
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }

@@ -1,0 +1,304 @@
+// Package heap is a backend that keeps databases in process memory.
+//
+// Files are named and live in a Backend until dropped, shared by every
+// connection of the process that uses that Backend, so a pool of
+// connections sees one database. Export and Import move a whole database
+// image in and out, as sql.js's db.export() and new Database(bytes) do.
+package heap
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/memstore"
+)
+
+// ErrInUse is returned when a database cannot be replaced or dropped
+// because a connection has it open.
+var ErrInUse = errors.New("heap: database is open")
+
+// Default is the process-wide heap backend behind the DSN parameter
+// vfs=heap.
+var Default = New()
+
+// Backend is a set of named in-memory files. The zero value is not usable;
+// call New.
+type Backend struct {
+	mu    sync.Mutex
+	files map[string]*file
+}
+
+type file struct {
+	mu    sync.RWMutex // guards data
+	data  memstore.Store
+	lock  locking.File
+	opens int // open volumes; guarded by Backend.mu
+}
+
+// New returns an empty heap backend.
+func New() *Backend {
+	return &Backend{files: make(map[string]*file)}
+}
+
+// Open implements backend.Backend.
+func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, backend.OpenFlags, error) {
+	if name == "" {
+		return NewTemp(), flags, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := b.files[name]
+	switch {
+	case f == nil && flags&backend.OpenCreate == 0:
+		return nil, 0, fmt.Errorf("heap: %q: %w", name, backend.ErrNotFound)
+	case f != nil && flags&backend.OpenExclusive != 0:
+		return nil, 0, fmt.Errorf("heap: %q already exists", name)
+	case f == nil:
+		f = &file{}
+		b.files[name] = f
+	}
+	f.opens++
+	v := &volume{b: b, name: name, f: f, lock: f.lock.NewLock(),
+		readOnly:      flags&backend.OpenReadOnly != 0,
+		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
+	return v, flags, nil
+}
+
+// Delete implements backend.Backend. A file that is still open stays
+// readable by the volumes that have it and disappears from the name space.
+func (b *Backend) Delete(name string, syncDir bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.files[name]; !ok {
+		return fmt.Errorf("heap: %q: %w", name, backend.ErrNotFound)
+	}
+	delete(b.files, name)
+	return nil
+}
+
+// Access implements backend.Backend.
+func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
+	b.mu.Lock()
+	f := b.files[name]
+	b.mu.Unlock()
+	if f == nil {
+		return false, nil
+	}
+	if mode != backend.AccessExists {
+		return true, nil
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.data.Size() > 0, nil
+}
+
+// Names returns the names of the files in the backend (databases and any
+// journals), in no particular order.
+func (b *Backend) Names() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	names := make([]string, 0, len(b.files))
+	for n := range b.files {
+		names = append(names, n)
+	}
+	return names
+}
+
+// exportWait bounds how long Export waits for a writer to finish.
+const exportWait = 5 * time.Second
+
+// Export returns a copy of the database image called name. It takes a
+// shared lock as a reader would, so the image is a consistent snapshot even
+// while other connections write; it waits up to five seconds for a writer
+// to finish and then fails with backend.ErrBusy.
+func (b *Backend) Export(name string) ([]byte, error) {
+	b.mu.Lock()
+	f := b.files[name]
+	hot := b.files[name+"-journal"]
+	b.mu.Unlock()
+	if f == nil {
+		return nil, fmt.Errorf("heap: export %q: %w", name, backend.ErrNotFound)
+	}
+	l := f.lock.NewLock()
+	deadline := time.Now().Add(exportWait)
+	for {
+		err := l.Lock(backend.LockShared)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, backend.ErrBusy) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("heap: export %q: %w", name, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer l.Unlock(backend.LockNone)
+	if hot != nil {
+		// A journal with content and no writer is a transaction that never
+		// finished: the image would be torn until a connection rolls it back.
+		if reserved, _ := l.CheckReserved(); !reserved {
+			hot.mu.RLock()
+			hdr := make([]byte, 8)
+			n, _ := hot.data.ReadAt(hdr, 0)
+			hot.mu.RUnlock()
+			if n == 8 && binary.BigEndian.Uint64(hdr) != 0 {
+				return nil, fmt.Errorf("heap: export %q: an unfinished transaction's journal is present; open the database once to roll it back", name)
+			}
+		}
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.data.Bytes(), nil
+}
+
+// Import replaces (or creates) the database called name with a copy of
+// image, which must be a whole SQLite database. An image in WAL mode is
+// switched to rollback-journal mode, since a heap database has no WAL
+// beside it. Import fails with ErrInUse while a connection has the database
+// open.
+func (b *Backend) Import(name string, image []byte) error {
+	if err := CheckImage(image); err != nil {
+		return fmt.Errorf("heap: import %q: %w", name, err)
+	}
+	f := &file{}
+	f.data.WriteAt(image, 0)
+	if len(image) > 0 && (image[18] == 2 || image[19] == 2) {
+		f.data.WriteAt([]byte{1, 1}, 18)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old := b.files[name]; old != nil && old.opens > 0 {
+		return fmt.Errorf("heap: import %q: %w", name, ErrInUse)
+	}
+	b.files[name] = f
+	delete(b.files, name+"-journal")
+	return nil
+}
+
+// Drop removes the database called name and its journal. It fails with
+// ErrInUse while a connection has the database open.
+func (b *Backend) Drop(name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := b.files[name]
+	if f == nil {
+		return fmt.Errorf("heap: drop %q: %w", name, backend.ErrNotFound)
+	}
+	if f.opens > 0 {
+		return fmt.Errorf("heap: drop %q: %w", name, ErrInUse)
+	}
+	delete(b.files, name)
+	delete(b.files, name+"-journal")
+	return nil
+}
+
+// CheckImage reports whether image looks like a whole SQLite database: the
+// header's magic string, a valid page size, and a length that is a whole
+// number of pages. An empty image is an empty database.
+func CheckImage(image []byte) error {
+	if len(image) == 0 {
+		return nil
+	}
+	if len(image) < 100 || string(image[:16]) != "SQLite format 3\x00" {
+		return errors.New("not an SQLite database image")
+	}
+	pageSize := int(binary.BigEndian.Uint16(image[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		return fmt.Errorf("database image has invalid page size %d", pageSize)
+	}
+	if len(image)%pageSize != 0 {
+		return fmt.Errorf("database image is %d bytes, not a whole number of %d-byte pages (truncated?)", len(image), pageSize)
+	}
+	return nil
+}
+
+type volume struct {
+	b             *Backend
+	name          string
+	f             *file
+	lock          *locking.Lock
+	readOnly      bool
+	deleteOnClose bool
+	closed        bool
+}
+
+func (v *volume) ReadAt(p []byte, off int64) (int, error) {
+	v.f.mu.RLock()
+	defer v.f.mu.RUnlock()
+	return v.f.data.ReadAt(p, off)
+}
+
+func (v *volume) WriteAt(p []byte, off int64) (int, error) {
+	if v.readOnly {
+		return 0, backend.ErrReadOnly
+	}
+	v.f.mu.Lock()
+	defer v.f.mu.Unlock()
+	return v.f.data.WriteAt(p, off)
+}
+
+func (v *volume) Size() (int64, error) {
+	v.f.mu.RLock()
+	defer v.f.mu.RUnlock()
+	return v.f.data.Size(), nil
+}
+
+func (v *volume) Truncate(size int64) error {
+	if v.readOnly {
+		return backend.ErrReadOnly
+	}
+	v.f.mu.Lock()
+	defer v.f.mu.Unlock()
+	v.f.data.Truncate(size)
+	return nil
+}
+
+func (v *volume) Sync(backend.SyncFlags) error { return nil }
+
+func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
+func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
+func (v *volume) CheckReserved() (bool, error)         { return v.lock.CheckReserved() }
+
+func (v *volume) DeviceCharacteristics() backend.IOCap {
+	return backend.IOCapSafeAppend | backend.IOCapSequential | backend.IOCapPowersafeOverwrite
+}
+
+func (v *volume) SectorSize() int { return 4096 }
+
+func (v *volume) Close() error {
+	if v.closed {
+		return nil
+	}
+	v.closed = true
+	err := v.lock.Unlock(backend.LockNone)
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	v.f.opens--
+	if v.deleteOnClose && v.b.files[v.name] == v.f {
+		delete(v.b.files, v.name)
+	}
+	return err
+}
+
+// NewTemp returns a private, unnamed in-memory volume, for the temporary
+// files SQLite opens without a name. It needs no locks: nobody else sees it.
+func NewTemp() backend.Volume { return &temp{} }
+
+type temp struct{ data memstore.Store }
+
+func (t *temp) ReadAt(p []byte, off int64) (int, error)  { return t.data.ReadAt(p, off) }
+func (t *temp) WriteAt(p []byte, off int64) (int, error) { return t.data.WriteAt(p, off) }
+func (t *temp) Size() (int64, error)                     { return t.data.Size(), nil }
+func (t *temp) Truncate(size int64) error                { t.data.Truncate(size); return nil }
+func (t *temp) Sync(backend.SyncFlags) error             { return nil }
+func (t *temp) Lock(backend.LockLevel) error             { return nil }
+func (t *temp) Unlock(backend.LockLevel) error           { return nil }
+func (t *temp) CheckReserved() (bool, error)             { return false, nil }
+func (t *temp) Close() error                             { t.data.Truncate(0); return nil }

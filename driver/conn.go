@@ -1,0 +1,367 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/stablesqlite/stablesqlite/wasm"
+)
+
+const (
+	rcOK        = 0
+	rcInterrupt = 9
+	rcRow       = 100
+	rcDone      = 101
+)
+
+// Conn is a connection: one Wasm instance running one SQLite connection.
+// Through sql.Conn.Raw it also offers what database/sql has no place for.
+type Conn struct {
+	inst     *wasm.Instance
+	db       uint32
+	cfg      *config
+	readOnly bool // a read-only transaction is open
+	closed   bool
+}
+
+var (
+	_ driver.Conn               = (*Conn)(nil)
+	_ driver.ConnPrepareContext = (*Conn)(nil)
+	_ driver.ExecerContext      = (*Conn)(nil)
+	_ driver.QueryerContext     = (*Conn)(nil)
+	_ driver.ConnBeginTx        = (*Conn)(nil)
+	_ driver.Pinger             = (*Conn)(nil)
+	_ driver.SessionResetter    = (*Conn)(nil)
+	_ driver.Validator          = (*Conn)(nil)
+	_ driver.NamedValueChecker  = (*Conn)(nil)
+)
+
+func newConn(ctx context.Context, cfg *config) (*Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b := cfg.backend
+	if b == nil {
+		b = heap.New() // :memory: needs a backend only for temporary files
+	}
+	inst, err := wasm.New(wasm.Config{Backend: b, MemoryLimit: cfg.memoryLimit})
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{inst: inst, cfg: cfg}
+	db, rc, err := inst.Open(cfg.name, cfg.flags)
+	if err == nil && rc != rcOK {
+		code, msg := inst.Errmsg(db)
+		err = fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, newError(code, msg))
+	}
+	c.db = db
+	if err == nil {
+		err = c.setup(ctx)
+	}
+	if err != nil {
+		if db != 0 {
+			inst.CloseDB(db)
+		}
+		inst.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// setup applies the busy timeout and the configured pragmas.
+func (c *Conn) setup(ctx context.Context) error {
+	if _, err := c.inst.BusyTimeout(c.db, int32(c.cfg.busyTimeout.Milliseconds())); err != nil {
+		return err
+	}
+	for _, p := range c.cfg.pragmas {
+		if err := c.execSimple(ctx, p); err != nil {
+			return fmt.Errorf("stablesqlite: %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// error turns a result code into the error the caller sees: the context's
+// error when the statement was interrupted because ctx ended.
+func (c *Conn) error(ctx context.Context, rc int32) error {
+	if err := c.inst.Err(); err != nil {
+		return errors.Join(driver.ErrBadConn, err)
+	}
+	if rc&0xff == rcInterrupt && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	code, msg := c.inst.Errmsg(c.db)
+	if code == rcOK {
+		code = rc
+	}
+	return newError(code, msg)
+}
+
+func (c *Conn) execSimple(ctx context.Context, sql string) error {
+	stop := c.inst.Watch(ctx)
+	defer stop()
+	rc, err := c.inst.ExecSQL(c.db, sql)
+	if err != nil {
+		return errors.Join(driver.ErrBadConn, err)
+	}
+	if rc != rcOK {
+		return c.error(ctx, rc)
+	}
+	return nil
+}
+
+// Prepare implements driver.Conn.
+func (c *Conn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// PrepareContext implements driver.ConnPrepareContext. The text must hold
+// exactly one statement.
+func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := c.check(ctx); err != nil {
+		return nil, err
+	}
+	stop := c.inst.Watch(ctx)
+	defer stop()
+	s, tail, err := c.prepare(ctx, query, true)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("stablesqlite: empty statement")
+	}
+	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
+		c.inst.Finalize(s.handle)
+		return nil, err
+	}
+	return s, nil
+}
+
+// onlyOneStatement fails if rest holds another statement.
+func (c *Conn) onlyOneStatement(ctx context.Context, rest string) error {
+	if strings.TrimSpace(rest) == "" {
+		return nil
+	}
+	s, _, err := c.prepare(ctx, rest, false)
+	if err != nil {
+		return err
+	}
+	if s != nil {
+		c.inst.Finalize(s.handle)
+		return errors.New("stablesqlite: more than one statement; use Exec for several")
+	}
+	return nil
+}
+
+// prepare compiles the first statement of query; it returns nil when there
+// is none, and the offset of the rest.
+func (c *Conn) prepare(ctx context.Context, query string, persistent bool) (*Stmt, int, error) {
+	h, tail, rc, err := c.inst.Prepare(c.db, query, persistent)
+	if err != nil {
+		return nil, 0, errors.Join(driver.ErrBadConn, err)
+	}
+	if rc != rcOK {
+		return nil, 0, c.error(ctx, rc)
+	}
+	if h == 0 {
+		return nil, tail, nil
+	}
+	n, err := c.inst.ParamCount(h)
+	if err != nil {
+		return nil, 0, errors.Join(driver.ErrBadConn, err)
+	}
+	return &Stmt{c: c, handle: h, nParams: n}, tail, nil
+}
+
+// ExecContext implements driver.ExecerContext. The text may hold several
+// statements; positional arguments are taken by each statement in turn and
+// named arguments go to every statement that names them.
+func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := c.check(ctx); err != nil {
+		return nil, err
+	}
+	stop := c.inst.Watch(ctx)
+	defer stop()
+	var res result
+	used := 0
+	named := make(map[string]bool)
+	for {
+		s, tail, err := c.prepare(ctx, query, false)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			break
+		}
+		n, err := s.bind(args, used, named)
+		if err == nil {
+			used += n
+			res, err = s.exec(ctx)
+		}
+		c.inst.Finalize(s.handle)
+		if err != nil {
+			return nil, err
+		}
+		query = query[tail:]
+	}
+	if err := checkAllUsed(args, used, named); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// QueryContext implements driver.QueryerContext.
+func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := c.check(ctx); err != nil {
+		return nil, err
+	}
+	stop := c.inst.Watch(ctx)
+	defer stop()
+	s, tail, err := c.prepare(ctx, query, false)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("stablesqlite: empty query")
+	}
+	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
+		c.inst.Finalize(s.handle)
+		return nil, err
+	}
+	s.ownedByRows = true
+	named := make(map[string]bool)
+	n, err := s.bind(args, 0, named)
+	if err == nil {
+		err = checkAllUsed(args, n, named)
+	}
+	if err != nil {
+		c.inst.Finalize(s.handle)
+		return nil, err
+	}
+	return s.query(ctx)
+}
+
+// check refuses work on a closed or broken connection or an ended context.
+func (c *Conn) check(ctx context.Context) error {
+	if c.closed {
+		return driver.ErrBadConn
+	}
+	if c.inst.Err() != nil {
+		return driver.ErrBadConn
+	}
+	return ctx.Err()
+}
+
+// Begin implements driver.Conn.
+func (c *Conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx implements driver.ConnBeginTx. Isolation is always SQLite's
+// serializable; a read-only transaction refuses writes (PRAGMA query_only).
+func (c *Conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	switch opts.Isolation {
+	case driver.IsolationLevel(0), driver.IsolationLevel(8): // default, serializable
+	default:
+		return nil, fmt.Errorf("stablesqlite: isolation level %d is not supported; SQLite transactions are serializable", opts.Isolation)
+	}
+	if err := c.check(ctx); err != nil {
+		return nil, err
+	}
+	mode := c.cfg.txlock
+	if opts.ReadOnly {
+		mode = "DEFERRED"
+	}
+	if err := c.execSimple(ctx, "BEGIN "+mode); err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly {
+		if err := c.execSimple(ctx, "PRAGMA query_only=1"); err != nil {
+			c.execSimple(context.Background(), "ROLLBACK")
+			return nil, err
+		}
+		c.readOnly = true
+	}
+	return tx{c}, nil
+}
+
+type tx struct{ c *Conn }
+
+// Commit commits; if COMMIT fails (a busy database, a deferred constraint),
+// the transaction is rolled back so that the connection is clean again.
+func (t tx) Commit() error {
+	defer t.c.endReadOnly()
+	err := t.c.execSimple(context.Background(), "COMMIT")
+	if err != nil {
+		if auto, _ := t.c.inst.Autocommit(t.c.db); !auto {
+			t.c.execSimple(context.Background(), "ROLLBACK")
+		}
+	}
+	return err
+}
+
+func (t tx) Rollback() error {
+	defer t.c.endReadOnly()
+	if auto, err := t.c.inst.Autocommit(t.c.db); err == nil && auto {
+		return nil // SQLite already rolled back (after an error that ends it)
+	}
+	return t.c.execSimple(context.Background(), "ROLLBACK")
+}
+
+func (c *Conn) endReadOnly() {
+	if c.readOnly {
+		c.readOnly = false
+		c.execSimple(context.Background(), "PRAGMA query_only=0")
+	}
+}
+
+// Close implements driver.Conn.
+func (c *Conn) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	var err error
+	if c.inst.Err() == nil {
+		if rc, cerr := c.inst.CloseDB(c.db); cerr != nil {
+			err = cerr
+		} else if rc != rcOK {
+			err = c.error(context.Background(), rc)
+		}
+	}
+	if cerr := c.inst.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Ping implements driver.Pinger.
+func (c *Conn) Ping(ctx context.Context) error { return c.check(ctx) }
+
+// ResetSession implements driver.SessionResetter: a broken connection is
+// dropped from the pool. A transaction begun with a plain "BEGIN" statement
+// is left alone, as the other drivers do, for pools of one connection.
+func (c *Conn) ResetSession(ctx context.Context) error {
+	if !c.IsValid() {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// IsValid implements driver.Validator.
+func (c *Conn) IsValid() bool { return !c.closed && c.inst.Err() == nil }
+
+// Complete reports whether sql ends with a complete SQL statement
+// (sqlite3_complete): a shell uses it to know when to run what was typed.
+func (c *Conn) Complete(sql string) (bool, error) {
+	return c.inst.Complete(sql)
+}
+
+type result struct{ lastID, changes int64 }
+
+func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
+func (r result) RowsAffected() (int64, error) { return r.changes, nil }

@@ -1,0 +1,141 @@
+// Package driver is the "stablesqlite" database/sql driver: SQLite compiled
+// to WebAssembly, run by wazero, with storage in Go backends. It needs no
+// cgo.
+//
+//	import _ "github.com/stablesqlite/stablesqlite/driver"
+//	db, err := sql.Open("stablesqlite", "file:app.db?_pragma=foreign_keys(1)")
+//
+// DSNs:
+//
+//	:memory:                      a private in-memory database per connection
+//	app.db, file:app.db           a file (backend "file"); relative to the working directory
+//	file:/name?vfs=heap           a named in-memory database shared by the process's connections
+//
+// Parameters: mode=ro|rw|rwc|memory; vfs=NAME (a backend: file, heap, or one
+// added with RegisterBackend); cache=private; _pragma=name(value), repeatable
+// and run on every new connection; _txlock=deferred|immediate|exclusive;
+// _busy_timeout=MILLISECONDS (default 5000). Anything else is an error at
+// open time.
+//
+// Connector (NewConnector, with Options) does the same programmatically and
+// also takes a backend object and a memory limit.
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+)
+
+// DriverName is the name the driver registers with database/sql.
+const DriverName = "stablesqlite"
+
+func init() { sql.Register(DriverName, &Driver{}) }
+
+// Driver implements driver.Driver and driver.DriverContext.
+type Driver struct{}
+
+// Open opens a connection to dsn.
+func (d *Driver) Open(dsn string) (driver.Conn, error) {
+	c, err := d.OpenConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connect(context.Background())
+}
+
+// OpenConnector parses dsn once for all the connections of a pool.
+func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
+	return NewConnector(dsn)
+}
+
+// Connector opens connections with one configuration; use it with
+// sql.OpenDB.
+type Connector struct{ cfg *config }
+
+// Option adjusts a Connector.
+type Option func(*config) error
+
+// WithBackend stores the database called name in b (instead of what the DSN
+// says).
+func WithBackend(b backend.Backend, name string) Option {
+	return func(c *config) error {
+		if b == nil || name == "" {
+			return errors.New("stablesqlite: WithBackend needs a backend and a name")
+		}
+		c.backend, c.name = b, name
+		return nil
+	}
+}
+
+// WithPragma runs "PRAGMA " + pragma on every new connection, after the
+// DSN's pragmas; for example WithPragma("journal_mode=WAL").
+func WithPragma(pragma string) Option {
+	return func(c *config) error {
+		stmt, err := pragmaStatement(pragma)
+		if err == nil {
+			c.pragmas = append(c.pragmas, stmt)
+		}
+		return err
+	}
+}
+
+// WithMemoryLimit caps each connection's Wasm memory, in bytes.
+func WithMemoryLimit(bytes int64) Option {
+	return func(c *config) error {
+		if bytes < 1<<20 {
+			return fmt.Errorf("stablesqlite: memory limit %d is below 1 MiB", bytes)
+		}
+		c.memoryLimit = bytes
+		return nil
+	}
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		c.busyTimeout = max(d, 0)
+		return nil
+	}
+}
+
+// WithTxLock sets the mode of the BEGIN that starts a transaction:
+// "deferred", "immediate" or "exclusive".
+func WithTxLock(mode string) Option {
+	return func(c *config) error {
+		switch m := strings.ToUpper(mode); m {
+		case "DEFERRED", "IMMEDIATE", "EXCLUSIVE":
+			c.txlock = m
+			return nil
+		}
+		return fmt.Errorf("stablesqlite: transaction lock mode %q: want deferred, immediate or exclusive", mode)
+	}
+}
+
+// NewConnector parses dsn and applies opts.
+func NewConnector(dsn string, opts ...Option) (*Connector, error) {
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Connector{cfg: cfg}, nil
+}
+
+// Connect opens a new connection.
+func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
+	return newConn(ctx, c.cfg)
+}
+
+// Driver returns the driver.
+func (c *Connector) Driver() driver.Driver { return &Driver{} }

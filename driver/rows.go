@@ -1,0 +1,167 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/stablesqlite/stablesqlite/wasm"
+)
+
+// Rows is a result set.
+type Rows struct {
+	s     *Stmt
+	ctx   context.Context
+	names []string
+	decl  []string
+
+	first  []driver.Value // the row read by Query, not yet returned
+	done   bool           // the statement has finished (and SQLite has reset it)
+	closed bool
+}
+
+var (
+	_ driver.Rows                           = (*Rows)(nil)
+	_ driver.RowsColumnTypeDatabaseTypeName = (*Rows)(nil)
+	_ driver.RowsColumnTypeScanType         = (*Rows)(nil)
+)
+
+// Columns implements driver.Rows.
+func (r *Rows) Columns() []string { return r.names }
+
+// ColumnTypeDatabaseTypeName returns the column's declared type, upper-cased
+// ("" for an expression).
+func (r *Rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper(r.decl[i]) }
+
+// ColumnTypeScanType returns the Go type the declared type scans into.
+func (r *Rows) ColumnTypeScanType(i int) reflect.Type {
+	switch affinity(r.decl[i]) {
+	case kindTime:
+		return reflect.TypeFor[time.Time]()
+	case kindBool:
+		return reflect.TypeFor[bool]()
+	case kindInt:
+		return reflect.TypeFor[int64]()
+	case kindFloat:
+		return reflect.TypeFor[float64]()
+	case kindText:
+		return reflect.TypeFor[string]()
+	case kindBlob:
+		return reflect.TypeFor[[]byte]()
+	}
+	return reflect.TypeFor[any]()
+}
+
+// step moves to the next row, which is then readable with read until the
+// next call on the connection; it reports whether there is one.
+func (r *Rows) step() (bool, error) {
+	c := r.s.c
+	rc, err := c.inst.Step(r.s.handle, len(r.names))
+	if err != nil {
+		r.done = true
+		return false, errors.Join(driver.ErrBadConn, err)
+	}
+	if rc == rcRow {
+		return true, nil
+	}
+	r.done = true // SQLite has reset the statement
+	if rc == rcDone {
+		return false, nil
+	}
+	return false, c.error(r.ctx, rc)
+}
+
+// stepFirst runs the statement to its first row for Query and keeps that
+// row in Go memory, since other statements may run before Next.
+func (r *Rows) stepFirst() error {
+	row, err := r.step()
+	if row {
+		r.first = make([]driver.Value, len(r.names))
+		r.read(r.first)
+	}
+	return err
+}
+
+// Next implements driver.Rows.
+func (r *Rows) Next(dest []driver.Value) error {
+	if r.closed {
+		return io.EOF
+	}
+	if r.first != nil {
+		copy(dest, r.first)
+		r.first = nil
+		return nil
+	}
+	if r.done {
+		return io.EOF
+	}
+	if err := r.s.c.check(r.ctx); err != nil {
+		return err
+	}
+	stop := r.s.c.inst.Watch(r.ctx)
+	defer stop()
+	row, err := r.step()
+	if err != nil {
+		return err
+	}
+	if !row {
+		return io.EOF
+	}
+	r.read(dest)
+	return nil
+}
+
+// read converts the current row in guest memory into dest.
+func (r *Rows) read(dest []driver.Value) {
+	inst := r.s.c.inst
+	for k := range dest {
+		switch inst.ColType(k) {
+		case wasm.TypeInteger:
+			dest[k] = fromInt(inst.ColInt(k), r.decl[k])
+		case wasm.TypeFloat:
+			dest[k] = fromFloat(inst.ColFloat(k), r.decl[k])
+		case wasm.TypeText:
+			dest[k] = fromText(string(inst.ColBytes(k)), r.decl[k])
+		case wasm.TypeBlob:
+			b := inst.ColBytes(k)
+			dest[k] = append(make([]byte, 0, len(b)), b...)
+		default:
+			dest[k] = nil
+		}
+	}
+}
+
+// Close implements driver.Rows. A statement that has not finished is reset
+// at once, so that its read lock does not block writers.
+func (r *Rows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	s := r.s
+	if s.rows == r {
+		s.rows = nil
+	}
+	if s.c.closed || s.closed && !s.ownedByRows {
+		return nil
+	}
+	if s.ownedByRows {
+		s.closed = true
+		_, err := s.c.inst.Finalize(s.handle)
+		return err
+	}
+	if !r.done {
+		_, err := s.c.inst.Reset(s.handle)
+		return err
+	}
+	return nil
+}
+
+// detach ends the rows of a statement that is being finalized.
+func (r *Rows) detach() {
+	r.closed = true
+}

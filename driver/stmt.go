@@ -1,0 +1,291 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Stmt is a prepared statement.
+type Stmt struct {
+	c           *Conn
+	handle      uint32
+	nParams     int
+	names       []string // parameter names without their prefix, by index-1; loaded on first use
+	ownedByRows bool     // finalized when its rows close
+	rows        *Rows    // the open result set, if any
+	closed      bool
+}
+
+var (
+	_ driver.Stmt             = (*Stmt)(nil)
+	_ driver.StmtExecContext  = (*Stmt)(nil)
+	_ driver.StmtQueryContext = (*Stmt)(nil)
+)
+
+// NumInput returns the number of parameters, so database/sql checks the
+// argument count of every call.
+func (s *Stmt) NumInput() int { return s.nParams }
+
+// Close finalizes the statement.
+func (s *Stmt) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.rows != nil {
+		s.rows.detach()
+	}
+	if s.c.closed {
+		return nil
+	}
+	_, err := s.c.inst.Finalize(s.handle)
+	return err
+}
+
+// Exec implements driver.Stmt.
+func (s *Stmt) Exec(args []driver.Value) (driver.Result, error) {
+	return s.ExecContext(context.Background(), named(args))
+}
+
+// Query implements driver.Stmt.
+func (s *Stmt) Query(args []driver.Value) (driver.Rows, error) {
+	return s.QueryContext(context.Background(), named(args))
+}
+
+func named(args []driver.Value) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return nv
+}
+
+// ExecContext implements driver.StmtExecContext.
+func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	stop := s.c.inst.Watch(ctx)
+	defer stop()
+	if err := s.bindAll(args); err != nil {
+		return nil, err
+	}
+	return s.exec(ctx)
+}
+
+// QueryContext implements driver.StmtQueryContext.
+func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	stop := s.c.inst.Watch(ctx)
+	defer stop()
+	if err := s.bindAll(args); err != nil {
+		return nil, err
+	}
+	return s.query(ctx)
+}
+
+// ready checks the connection and ends any result set still reading this
+// statement, since a statement runs once at a time.
+func (s *Stmt) ready(ctx context.Context) error {
+	if s.closed {
+		return errors.New("stablesqlite: statement is closed")
+	}
+	if err := s.c.check(ctx); err != nil {
+		return err
+	}
+	if s.rows != nil {
+		s.rows.Close()
+	}
+	return nil
+}
+
+func (s *Stmt) bindAll(args []driver.NamedValue) error {
+	named := make(map[string]bool)
+	n, err := s.bind(args, 0, named)
+	if err == nil {
+		err = checkAllUsed(args, n, named)
+	}
+	return err
+}
+
+func (s *Stmt) exec(ctx context.Context) (result, error) {
+	rc, lastID, changes, err := s.c.inst.Exec(s.c.db, s.handle)
+	if err != nil {
+		return result{}, errors.Join(driver.ErrBadConn, err)
+	}
+	if rc != rcOK {
+		return result{}, s.c.error(ctx, rc)
+	}
+	return result{lastID, changes}, nil
+}
+
+// query runs the statement to its first row, so that errors surface from
+// Query, and returns the rows.
+func (s *Stmt) query(ctx context.Context) (*Rows, error) {
+	names, decl, err := s.c.inst.Columns(s.handle)
+	if err != nil {
+		return nil, errors.Join(driver.ErrBadConn, err)
+	}
+	r := &Rows{s: s, ctx: ctx, names: names, decl: decl}
+	if err := r.stepFirst(); err != nil {
+		if s.ownedByRows {
+			s.c.inst.Finalize(s.handle)
+		}
+		return nil, err
+	}
+	s.rows = r
+	return r, nil
+}
+
+// bind stages the arguments for the statement's next run: the positional
+// arguments from args[first:] (as many as it has parameters) and every named
+// argument whose name it uses, which is recorded in named. It returns how
+// many positional arguments it took.
+func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) (int, error) {
+	inst := s.c.inst
+	if err := inst.ResetArgs(s.nParams); err != nil {
+		return 0, errors.Join(driver.ErrBadConn, err)
+	}
+	if s.nParams == 0 {
+		return 0, nil
+	}
+	bound := make([]bool, s.nParams)
+	taken := 0
+	for _, a := range args {
+		if a.Name != "" {
+			continue
+		}
+		if first > 0 {
+			first--
+			continue
+		}
+		if taken == s.nParams {
+			break
+		}
+		if err := s.setArg(taken, a.Value); err != nil {
+			return 0, err
+		}
+		bound[taken] = true
+		taken++
+	}
+	for _, a := range args {
+		if a.Name == "" {
+			continue
+		}
+		if s.names == nil {
+			if err := s.loadNames(); err != nil {
+				return 0, err
+			}
+		}
+		for k, name := range s.names {
+			if name == a.Name {
+				if err := s.setArg(k, a.Value); err != nil {
+					return 0, err
+				}
+				bound[k] = true
+				named[a.Name] = true
+			}
+		}
+	}
+	for k, ok := range bound {
+		if !ok {
+			if s.names == nil {
+				s.loadNames()
+			}
+			return 0, fmt.Errorf("stablesqlite: missing argument for parameter %d%s", k+1, paramLabel(s.names, k))
+		}
+	}
+	return taken, nil
+}
+
+func paramLabel(names []string, k int) string {
+	if k < len(names) && names[k] != "" {
+		return " (" + names[k] + ")"
+	}
+	return ""
+}
+
+// loadNames reads the parameter names, without their :, @ or $ prefix;
+// ?NNN parameters keep no name, since they are positional.
+func (s *Stmt) loadNames() error {
+	s.names = make([]string, s.nParams)
+	for k := range s.names {
+		n, err := s.c.inst.ParamName(s.handle, k+1)
+		if err != nil {
+			return errors.Join(driver.ErrBadConn, err)
+		}
+		if n != "" && strings.ContainsRune(":@$", rune(n[0])) {
+			s.names[k] = n[1:]
+		}
+	}
+	return nil
+}
+
+// checkAllUsed fails when some argument went to no parameter.
+func checkAllUsed(args []driver.NamedValue, positional int, named map[string]bool) error {
+	extra := 0
+	for _, a := range args {
+		if a.Name == "" {
+			extra++
+		} else if !named[a.Name] {
+			return fmt.Errorf("stablesqlite: argument %q matches no parameter", a.Name)
+		}
+	}
+	if extra -= positional; extra > 0 {
+		return fmt.Errorf("stablesqlite: %d more argument(s) than parameters", extra)
+	}
+	return nil
+}
+
+// setArg stages one argument value.
+func (s *Stmt) setArg(k int, v driver.Value) error {
+	inst := s.c.inst
+	var err error
+	switch v := v.(type) {
+	case nil:
+		inst.ArgNull(k)
+	case int64:
+		inst.ArgInt(k, v)
+	case float64:
+		inst.ArgFloat(k, v)
+	case bool:
+		if v {
+			inst.ArgInt(k, 1)
+		} else {
+			inst.ArgInt(k, 0)
+		}
+	case string:
+		err = inst.ArgText(k, v)
+	case []byte:
+		if v == nil {
+			inst.ArgNull(k)
+		} else {
+			err = inst.ArgBlob(k, v)
+		}
+	case time.Time:
+		err = inst.ArgText(k, v.Format(TimeFormat))
+	default:
+		return fmt.Errorf("stablesqlite: cannot bind a %T", v)
+	}
+	if err != nil {
+		return errors.Join(driver.ErrBadConn, err)
+	}
+	return nil
+}
+
+// CheckNamedValue implements driver.NamedValueChecker: the types SQLite
+// stores pass as they are, and everything else goes through database/sql's
+// default conversion.
+func (c *Conn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch nv.Value.(type) {
+	case nil, int64, float64, bool, string, []byte, time.Time:
+		return nil
+	}
+	return driver.ErrSkip
+}

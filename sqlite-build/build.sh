@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds sqlite3.wasm: SQLite (from the Go module pinned in go.mod) plus our
+# VFS and export glue, for wasm32 against the wasi-libc sysroot, with no WASI
+# import left. Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm)
+#
+# Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(realpath -m "${1:-$here/../wasm/sqlite3.wasm}")
+
+# The amalgamation comes from the module cache, verified against go.sum.
+src=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json github.com/mattn/go-sqlite3 |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -f "$src/sqlite3-binding.c" ] || { echo "build.sh: amalgamation not found in '$src'" >&2; exit 1; }
+
+opts=$(sed -e 's/#.*//' "$here/options.txt" | xargs)
+
+# Exported SQLite API used by the driver (the glue exports itself).
+exports=(malloc free
+  sqlite3_close_v2 sqlite3_finalize sqlite3_reset sqlite3_exec
+  sqlite3_errmsg sqlite3_extended_errcode sqlite3_busy_timeout
+  sqlite3_get_autocommit sqlite3_complete sqlite3_stmt_readonly
+  sqlite3_bind_parameter_count sqlite3_bind_parameter_index
+  sqlite3_bind_parameter_name sqlite3_column_count)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cflags=(--target=wasm32-wasi --sysroot=/usr -isystem /usr/include/wasm32-wasi
+  -O2 -g0 -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals
+  -fno-stack-protector -Wno-unused-function
+  -ffile-prefix-map="$src"=sqlite -ffile-prefix-map="$here"=build
+  -I"$src" -I"$here")
+
+# Compile and link in two steps: clang would run wasm-opt itself (without our
+# feature flags) when linking with -O; we run it below instead.
+clang-16 "${cflags[@]}" $opts -c -o "$tmp/main.o" "$here/main.c"
+clang-16 --target=wasm32-wasi --sysroot=/usr -L/usr/lib/wasm32-wasi -mexec-model=reactor \
+  -Wl,-z,stack-size=524288 -Wl,--initial-memory=1048576 -Wl,--max-memory=4294967296 \
+  -Wl,--strip-all $(printf -- '-Wl,--export=%s ' "${exports[@]}") \
+  -o "$tmp/sqlite3.wasm" "$tmp/main.o"
+
+wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --strip-debug --strip-producers \
+  "$tmp/sqlite3.wasm" -o "$tmp/opt.wasm"
+mkdir -p "$(dirname "$out")"
+cp "$tmp/opt.wasm" "$out"
+echo "build.sh: wrote $out ($(stat -c %s "$out") bytes)"

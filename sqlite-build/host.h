@@ -1,0 +1,44 @@
+/*
+** The host ABI: every function the module imports. All of them come from the
+** one import module "stablesqlite"; wasm/ABI.md documents each, and a test in
+** wasm/ fails when the compiled module imports anything not documented there.
+**
+** Conventions: pointers and lengths are offsets into this module's linear
+** memory; file offsets and sizes are 64-bit; every storage call returns a
+** SQLite result code (SQLITE_OK on success).
+*/
+#ifndef STABLESQLITE_HOST_H
+#define STABLESQLITE_HOST_H
+
+#include <stdint.h>
+
+#define HOST(name) __attribute__((import_module("stablesqlite"), import_name(#name)))
+
+/* Result of a successful volume open, written by vol_open at `out`. */
+typedef struct {
+  int32_t handle;   /* host handle, > 0 */
+  int32_t iocap;    /* SQLITE_IOCAP_* bits */
+  int32_t flags;    /* the SQLITE_OPEN_* flags actually granted */
+  int32_t sector;   /* sector size in bytes */
+} ssOpenResult;
+
+HOST(vol_open)     int32_t ss_host_open(const char *zName, int32_t nName, int32_t flags, ssOpenResult *out);
+HOST(vol_close)    int32_t ss_host_close(int32_t h);
+HOST(vol_read)     int32_t ss_host_read(int32_t h, int64_t off, void *p, int32_t n);
+HOST(vol_write)    int32_t ss_host_write(int32_t h, int64_t off, const void *p, int32_t n);
+HOST(vol_size)     int32_t ss_host_size(int32_t h, int64_t *out);
+HOST(vol_truncate) int32_t ss_host_truncate(int32_t h, int64_t size);
+HOST(vol_sync)     int32_t ss_host_sync(int32_t h, int32_t flags);
+HOST(vol_lock)     int32_t ss_host_lock(int32_t h, int32_t level);
+HOST(vol_unlock)   int32_t ss_host_unlock(int32_t h, int32_t level);
+HOST(vol_check_reserved) int32_t ss_host_check_reserved(int32_t h, int32_t *out);
+HOST(vol_control)  int32_t ss_host_control(int32_t h, int32_t op, int64_t arg);
+HOST(vfs_delete)   int32_t ss_host_delete(const char *zName, int32_t nName, int32_t syncDir);
+HOST(vfs_access)   int32_t ss_host_access(const char *zName, int32_t nName, int32_t flags, int32_t *out);
+
+HOST(sys_time)        int64_t ss_host_time(void);          /* Unix time in milliseconds */
+HOST(sys_random)      void    ss_host_random(void *p, int32_t n);
+HOST(sys_sleep)       int32_t ss_host_sleep(int32_t micros); /* returns microseconds slept */
+HOST(sys_interrupted) int32_t ss_host_interrupted(void);     /* nonzero: abandon the statement */
+
+#endif

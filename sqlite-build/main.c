@@ -1,0 +1,9 @@
+/*
+** The whole module is one translation unit: the SQLite amalgamation (fetched
+** at build time, see build.sh), then our VFS and export glue, so that the
+** compiler can inline across all of it.
+*/
+#include "sqlite3-binding.c"
+#include "host.h"
+#include "vfs.c"
+#include "glue.c"

@@ -1,0 +1,185 @@
+/*
+** The "stablesqlite" VFS: SQLite's OS layer, reduced to calls over the host
+** ABI (host.h). It keeps no state of its own beyond a host handle per open
+** file, so every decision about storage, locking and durability is made by
+** the Go backend on the other side.
+**
+** Shape borrowed from SQLite's test_demovfs.c: one sqlite3_file subclass,
+** one io_methods table, one sqlite3_vfs. Shared memory (WAL) is not offered
+** yet, so WAL needs PRAGMA locking_mode=EXCLUSIVE.
+*/
+
+typedef struct ssFile {
+  sqlite3_file base;
+  int32_t h;       /* host handle */
+  int32_t iocap;   /* SQLITE_IOCAP_* from the host */
+  int32_t sector;  /* sector size from the host */
+} ssFile;
+
+static int ssClose(sqlite3_file *f){
+  return ss_host_close(((ssFile*)f)->h);
+}
+
+static int ssRead(sqlite3_file *f, void *p, int n, sqlite3_int64 off){
+  return ss_host_read(((ssFile*)f)->h, off, p, n);
+}
+
+static int ssWrite(sqlite3_file *f, const void *p, int n, sqlite3_int64 off){
+  return ss_host_write(((ssFile*)f)->h, off, p, n);
+}
+
+static int ssTruncate(sqlite3_file *f, sqlite3_int64 size){
+  return ss_host_truncate(((ssFile*)f)->h, size);
+}
+
+static int ssSync(sqlite3_file *f, int flags){
+  return ss_host_sync(((ssFile*)f)->h, flags);
+}
+
+static int ssFileSize(sqlite3_file *f, sqlite3_int64 *pSize){
+  int64_t size = 0;
+  int rc = ss_host_size(((ssFile*)f)->h, &size);
+  *pSize = size;
+  return rc;
+}
+
+static int ssLock(sqlite3_file *f, int level){
+  return ss_host_lock(((ssFile*)f)->h, level);
+}
+
+static int ssUnlock(sqlite3_file *f, int level){
+  return ss_host_unlock(((ssFile*)f)->h, level);
+}
+
+static int ssCheckReservedLock(sqlite3_file *f, int *pOut){
+  int32_t out = 0;
+  int rc = ss_host_check_reserved(((ssFile*)f)->h, &out);
+  *pOut = out;
+  return rc;
+}
+
+/* Only the controls a backend can act on cross to the host; the rest are
+** answered here so that ordinary statements cost no extra crossing. */
+static int ssFileControl(sqlite3_file *f, int op, void *pArg){
+  switch( op ){
+    case SQLITE_FCNTL_SIZE_HINT:
+      return ss_host_control(((ssFile*)f)->h, op, *(sqlite3_int64*)pArg);
+    case SQLITE_FCNTL_BEGIN_ATOMIC_WRITE:
+    case SQLITE_FCNTL_COMMIT_ATOMIC_WRITE:
+    case SQLITE_FCNTL_ROLLBACK_ATOMIC_WRITE:
+      return ss_host_control(((ssFile*)f)->h, op, 0);
+  }
+  return SQLITE_NOTFOUND;
+}
+
+static int ssSectorSize(sqlite3_file *f){
+  return ((ssFile*)f)->sector;
+}
+
+static int ssDeviceCharacteristics(sqlite3_file *f){
+  return ((ssFile*)f)->iocap;
+}
+
+static const sqlite3_io_methods ssIoMethods = {
+  1,                        /* iVersion: no shared memory, no mmap */
+  ssClose,
+  ssRead,
+  ssWrite,
+  ssTruncate,
+  ssSync,
+  ssFileSize,
+  ssLock,
+  ssUnlock,
+  ssCheckReservedLock,
+  ssFileControl,
+  ssSectorSize,
+  ssDeviceCharacteristics,
+};
+
+static int ssOpen(sqlite3_vfs *vfs, sqlite3_filename zName, sqlite3_file *f,
+                  int flags, int *pOutFlags){
+  ssFile *p = (ssFile*)f;
+  ssOpenResult res = {0, 0, 0, 0};
+  int rc = ss_host_open(zName, zName ? (int32_t)strlen(zName) : 0, flags, &res);
+  p->base.pMethods = 0;   /* SQLite must not call xClose after a failed open */
+  if( rc!=SQLITE_OK ) return rc;
+  p->h = res.handle;
+  p->iocap = res.iocap;
+  p->sector = res.sector>0 ? res.sector : 4096;
+  p->base.pMethods = &ssIoMethods;
+  if( pOutFlags ) *pOutFlags = res.flags;
+  return SQLITE_OK;
+}
+
+static int ssDelete(sqlite3_vfs *vfs, const char *zName, int syncDir){
+  return ss_host_delete(zName, (int32_t)strlen(zName), syncDir);
+}
+
+static int ssAccess(sqlite3_vfs *vfs, const char *zName, int flags, int *pOut){
+  int32_t out = 0;
+  int rc = ss_host_access(zName, (int32_t)strlen(zName), flags, &out);
+  *pOut = out;
+  return rc;
+}
+
+/* Names are resolved by the Go side before they reach SQLite. */
+static int ssFullPathname(sqlite3_vfs *vfs, const char *zName, int nOut, char *zOut){
+  int n = (int)strlen(zName);
+  if( n>=nOut ) return SQLITE_CANTOPEN;
+  memcpy(zOut, zName, n+1);
+  return SQLITE_OK;
+}
+
+static int ssRandomness(sqlite3_vfs *vfs, int n, char *p){
+  ss_host_random(p, n);
+  return n;
+}
+
+static int ssSleep(sqlite3_vfs *vfs, int micros){
+  return ss_host_sleep(micros);
+}
+
+static int ssCurrentTimeInt64(sqlite3_vfs *vfs, sqlite3_int64 *pNow){
+  /* Julian day number in milliseconds at the Unix epoch. */
+  *pNow = (sqlite3_int64)210866760000000LL + ss_host_time();
+  return SQLITE_OK;
+}
+
+static int ssCurrentTime(sqlite3_vfs *vfs, double *pNow){
+  sqlite3_int64 ms;
+  ssCurrentTimeInt64(vfs, &ms);
+  *pNow = ms/86400000.0;
+  return SQLITE_OK;
+}
+
+static int ssGetLastError(sqlite3_vfs *vfs, int n, char *z){
+  return 0;
+}
+
+static sqlite3_vfs ssVfs = {
+  2,                  /* iVersion */
+  sizeof(ssFile),     /* szOsFile */
+  512,                /* mxPathname */
+  0,                  /* pNext */
+  "stablesqlite",     /* zName */
+  0,                  /* pAppData */
+  ssOpen,
+  ssDelete,
+  ssAccess,
+  ssFullPathname,
+  0, 0, 0, 0,         /* no loadable extensions */
+  ssRandomness,
+  ssSleep,
+  ssCurrentTime,
+  ssGetLastError,
+  ssCurrentTimeInt64,
+};
+
+/* With SQLITE_OS_OTHER the application supplies the OS layer. */
+int sqlite3_os_init(void){
+  return sqlite3_vfs_register(&ssVfs, 1);
+}
+
+int sqlite3_os_end(void){
+  return SQLITE_OK;
+}

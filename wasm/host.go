@@ -1,0 +1,384 @@
+package wasm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// ImportModule is the name of the module's only import module.
+const ImportModule = "stablesqlite"
+
+// SQLite result codes the host returns.
+const (
+	rcOK              = 0
+	rcError           = 1
+	rcBusy            = 5
+	rcReadOnly        = 8
+	rcIOErr           = 10
+	rcFull            = 13
+	rcCantOpen        = 14
+	rcNotFound        = 12
+	rcIOErrRead       = rcIOErr | 1<<8
+	rcIOErrShortRead  = rcIOErr | 2<<8
+	rcIOErrWrite      = rcIOErr | 3<<8
+	rcIOErrFsync      = rcIOErr | 4<<8
+	rcIOErrTruncate   = rcIOErr | 6<<8
+	rcIOErrFstat      = rcIOErr | 7<<8
+	rcIOErrUnlock     = rcIOErr | 8<<8
+	rcIOErrDelete     = rcIOErr | 10<<8
+	rcIOErrAccess     = rcIOErr | 13<<8
+	rcIOErrCheckRes   = rcIOErr | 14<<8
+	rcIOErrLock       = rcIOErr | 15<<8
+	rcIOErrClose      = rcIOErr | 16<<8
+	rcIOErrDeleteNone = rcIOErr | 23<<8
+	rcIOErrBeginAtom  = rcIOErr | 29<<8
+	rcIOErrCommitAtom = rcIOErr | 30<<8
+	rcIOErrRollAtom   = rcIOErr | 31<<8
+)
+
+// SQLite file-control opcodes that reach the host.
+const (
+	fcntlSizeHint            = 5
+	fcntlBeginAtomicWrite    = 31
+	fcntlCommitAtomicWrite   = 32
+	fcntlRollbackAtomicWrite = 33
+)
+
+// rcFor maps a backend error to a SQLite result code; ioerr is the code for
+// an I/O error of the operation at hand.
+func rcFor(err error, ioerr int32) int32 {
+	switch {
+	case err == nil:
+		return rcOK
+	case errors.Is(err, backend.ErrBusy):
+		return rcBusy
+	case errors.Is(err, backend.ErrFull):
+		return rcFull
+	case errors.Is(err, backend.ErrReadOnly):
+		return rcReadOnly
+	}
+	return ioerr
+}
+
+type envKey struct{}
+
+func envOf(ctx context.Context) *env { return ctx.Value(envKey{}).(*env) }
+
+const (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
+
+// exportHost instantiates the host module in r. Each function finds its
+// connection's state in the call's context (see Instance.ctx), and treats
+// every pointer and length from the guest as untrusted.
+func exportHost(ctx context.Context, r wazero.Runtime) error {
+	b := r.NewHostModuleBuilder(ImportModule)
+	fn := func(name string, f api.GoModuleFunc, params, results []api.ValueType) {
+		b.NewFunctionBuilder().WithGoModuleFunction(f, params, results).Export(name)
+	}
+	fn("vol_open", volOpen, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("vol_close", volClose, []api.ValueType{i32}, []api.ValueType{i32})
+	fn("vol_read", volRead, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
+	fn("vol_write", volWrite, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
+	fn("vol_size", volSize, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("vol_truncate", volTruncate, []api.ValueType{i32, i64}, []api.ValueType{i32})
+	fn("vol_sync", volSync, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("vol_lock", volLock, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("vol_unlock", volUnlock, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("vol_check_reserved", volCheckReserved, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("vol_control", volControl, []api.ValueType{i32, i32, i64}, []api.ValueType{i32})
+	fn("vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32}, []api.ValueType{i32})
+	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("sys_time", sysTime, nil, []api.ValueType{i64})
+	fn("sys_random", sysRandom, []api.ValueType{i32, i32}, nil)
+	fn("sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32})
+	fn("sys_interrupted", sysInterrupted, nil, []api.ValueType{i32})
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+func ret(stack []uint64, rc int32) { stack[0] = api.EncodeI32(rc) }
+
+// guestName reads a file name from guest memory.
+func guestName(mod api.Module, ptr, n uint32) (string, bool) {
+	if ptr == 0 {
+		return "", true
+	}
+	b, ok := mod.Memory().Read(ptr, n)
+	return string(b), ok
+}
+
+func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	ptr, n, flags, out := uint32(stack[0]), uint32(stack[1]), backend.OpenFlags(uint32(stack[2])), uint32(stack[3])
+	name, ok := guestName(mod, ptr, n)
+	if !ok {
+		ret(stack, rcCantOpen)
+		return
+	}
+	var v backend.Volume
+	var granted backend.OpenFlags
+	var err error
+	if name == "" {
+		v, granted = heap.NewTemp(), flags // unnamed temporary files live in memory
+	} else {
+		v, granted, err = e.backend.Open(name, flags)
+	}
+	if err != nil {
+		if errors.Is(err, backend.ErrFull) {
+			ret(stack, rcFull)
+		} else {
+			ret(stack, rcCantOpen)
+		}
+		return
+	}
+	iocap, sector := uint32(0), uint32(4096)
+	if c, ok := v.(backend.Characteristics); ok {
+		iocap, sector = uint32(c.DeviceCharacteristics()), uint32(c.SectorSize())
+	}
+	h := e.add(v)
+	var res [16]byte
+	binary.LittleEndian.PutUint32(res[0:], h)
+	binary.LittleEndian.PutUint32(res[4:], iocap)
+	binary.LittleEndian.PutUint32(res[8:], uint32(granted))
+	binary.LittleEndian.PutUint32(res[12:], sector)
+	if !mod.Memory().Write(out, res[:]) {
+		e.remove(h)
+		v.Close()
+		ret(stack, rcCantOpen)
+		return
+	}
+	ret(stack, rcOK)
+}
+
+func volClose(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	v := e.remove(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrClose)
+		return
+	}
+	ret(stack, rcFor(v.Close(), rcIOErrClose))
+}
+
+func volRead(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
+	buf, ok := mod.Memory().Read(ptr, n)
+	if v == nil || !ok || off < 0 {
+		ret(stack, rcIOErrRead)
+		return
+	}
+	got, err := v.ReadAt(buf, off)
+	if got < len(buf) {
+		// SQLite requires the unread part zero-filled on a short read.
+		clear(buf[max(got, 0):])
+		if err == nil || errors.Is(err, io.EOF) {
+			ret(stack, rcIOErrShortRead)
+			return
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		ret(stack, rcFor(err, rcIOErrRead))
+		return
+	}
+	ret(stack, rcOK)
+}
+
+func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
+	buf, ok := mod.Memory().Read(ptr, n)
+	if v == nil || !ok || off < 0 {
+		ret(stack, rcIOErrWrite)
+		return
+	}
+	_, err := v.WriteAt(buf, off)
+	ret(stack, rcFor(err, rcIOErrWrite))
+}
+
+func volSize(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrFstat)
+		return
+	}
+	size, err := v.Size()
+	if err != nil {
+		ret(stack, rcFor(err, rcIOErrFstat))
+		return
+	}
+	if !mod.Memory().WriteUint64Le(uint32(stack[1]), uint64(size)) {
+		ret(stack, rcIOErrFstat)
+		return
+	}
+	ret(stack, rcOK)
+}
+
+func volTruncate(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	size := int64(stack[1])
+	if v == nil || size < 0 {
+		ret(stack, rcIOErrTruncate)
+		return
+	}
+	ret(stack, rcFor(v.Truncate(size), rcIOErrTruncate))
+}
+
+func volSync(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrFsync)
+		return
+	}
+	ret(stack, rcFor(v.Sync(backend.SyncFlags(int32(stack[1]))), rcIOErrFsync))
+}
+
+func volLock(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrLock)
+		return
+	}
+	ret(stack, rcFor(v.Lock(backend.LockLevel(int32(stack[1]))), rcIOErrLock))
+}
+
+func volUnlock(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrUnlock)
+		return
+	}
+	ret(stack, rcFor(v.Unlock(backend.LockLevel(int32(stack[1]))), rcIOErrUnlock))
+}
+
+func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	if v == nil {
+		ret(stack, rcIOErrCheckRes)
+		return
+	}
+	held, err := v.CheckReserved()
+	if err != nil {
+		ret(stack, rcFor(err, rcIOErrCheckRes))
+		return
+	}
+	var out uint32
+	if held {
+		out = 1
+	}
+	if !mod.Memory().WriteUint32Le(uint32(stack[1]), out) {
+		ret(stack, rcIOErrCheckRes)
+		return
+	}
+	ret(stack, rcOK)
+}
+
+const rcNotFoundCtl = 12 // SQLITE_NOTFOUND: this volume does not handle the control
+
+func volControl(ctx context.Context, mod api.Module, stack []uint64) {
+	v := envOf(ctx).get(uint32(stack[0]))
+	op, arg := int32(stack[1]), int64(stack[2])
+	if v == nil {
+		ret(stack, rcIOErr)
+		return
+	}
+	switch op {
+	case fcntlSizeHint:
+		if h, ok := v.(backend.SizeHinter); ok {
+			ret(stack, rcFor(h.SizeHint(arg), rcIOErrTruncate))
+			return
+		}
+	case fcntlBeginAtomicWrite, fcntlCommitAtomicWrite, fcntlRollbackAtomicWrite:
+		if a, ok := v.(backend.AtomicBatcher); ok {
+			switch op {
+			case fcntlBeginAtomicWrite:
+				ret(stack, rcFor(a.BeginAtomicWrite(), rcIOErrBeginAtom))
+			case fcntlCommitAtomicWrite:
+				ret(stack, rcFor(a.CommitAtomicWrite(), rcIOErrCommitAtom))
+			default:
+				ret(stack, rcFor(a.RollbackAtomicWrite(), rcIOErrRollAtom))
+			}
+			return
+		}
+	}
+	ret(stack, rcNotFoundCtl)
+}
+
+func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	name, ok := guestName(mod, uint32(stack[0]), uint32(stack[1]))
+	if !ok || name == "" {
+		ret(stack, rcIOErrDelete)
+		return
+	}
+	err := e.backend.Delete(name, int32(stack[2]) != 0)
+	if errors.Is(err, backend.ErrNotFound) {
+		ret(stack, rcIOErrDeleteNone)
+		return
+	}
+	ret(stack, rcFor(err, rcIOErrDelete))
+}
+
+func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	name, ok := guestName(mod, uint32(stack[0]), uint32(stack[1]))
+	if !ok {
+		ret(stack, rcIOErrAccess)
+		return
+	}
+	yes, err := e.backend.Access(name, backend.AccessMode(int32(stack[2])))
+	if err != nil {
+		ret(stack, rcFor(err, rcIOErrAccess))
+		return
+	}
+	var out uint32
+	if yes {
+		out = 1
+	}
+	if !mod.Memory().WriteUint32Le(uint32(stack[3]), out) {
+		ret(stack, rcIOErrAccess)
+		return
+	}
+	ret(stack, rcOK)
+}
+
+func sysTime(ctx context.Context, mod api.Module, stack []uint64) {
+	stack[0] = uint64(time.Now().UnixMilli())
+}
+
+func sysRandom(ctx context.Context, mod api.Module, stack []uint64) {
+	if buf, ok := mod.Memory().Read(uint32(stack[0]), uint32(stack[1])); ok {
+		rand.Read(buf)
+	}
+}
+
+// sysSleep sleeps for the busy handler, waking early when the statement is
+// interrupted so that a cancelled context does not wait out a busy timeout.
+func sysSleep(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	d := time.Duration(max(int32(stack[0]), 0)) * time.Microsecond
+	start := time.Now()
+	for left := d; left > 0 && !e.interrupted(); left = d - time.Since(start) {
+		time.Sleep(min(left, 2*time.Millisecond))
+	}
+	stack[0] = api.EncodeI32(int32(time.Since(start) / time.Microsecond))
+}
+
+func sysInterrupted(ctx context.Context, mod api.Module, stack []uint64) {
+	var r int32
+	if envOf(ctx).interrupted() {
+		r = 1
+	}
+	ret(stack, r)
+}

@@ -1,0 +1,168 @@
+package wasm
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Arguments are staged in guest memory, in the slot layout of glue.c (16
+// bytes: type, length, value or pointer), with text and blob bytes after the
+// slots, and handed to ss_exec or ss_step in the same call that runs the
+// statement.
+
+// ResetArgs prepares n argument slots, all NULL. n < 0 means "do not bind"
+// (the statement keeps its bindings).
+func (i *Instance) ResetArgs(n int) error {
+	i.nArgs = n
+	if n <= 0 {
+		return nil
+	}
+	size := uint32(n) * slotSize
+	if err := i.reserve(&i.args, size); err != nil {
+		return err
+	}
+	buf, _ := i.mem.Read(i.args.ptr, size)
+	clear(buf)
+	for k := range n {
+		buf[k*slotSize] = TypeNull
+	}
+	i.args.used = size
+	return nil
+}
+
+func (i *Instance) slot(k int, typ int32, length uint32, value uint64) {
+	var s [slotSize]byte
+	binary.LittleEndian.PutUint32(s[0:], uint32(typ))
+	binary.LittleEndian.PutUint32(s[4:], length)
+	binary.LittleEndian.PutUint64(s[8:], value)
+	i.mem.Write(i.args.ptr+uint32(k)*slotSize, s[:])
+}
+
+// ArgInt sets argument k (0-based) to an integer.
+func (i *Instance) ArgInt(k int, v int64) { i.slot(k, TypeInteger, 0, uint64(v)) }
+
+// ArgFloat sets argument k to a float.
+func (i *Instance) ArgFloat(k int, v float64) { i.slot(k, TypeFloat, 0, math.Float64bits(v)) }
+
+// ArgNull sets argument k to NULL.
+func (i *Instance) ArgNull(k int) { i.slot(k, TypeNull, 0, 0) }
+
+// ArgText sets argument k to text.
+func (i *Instance) ArgText(k int, s string) error {
+	p, err := i.argBytes(len(s))
+	if err != nil {
+		return err
+	}
+	i.mem.WriteString(p, s)
+	i.slot(k, TypeText, uint32(len(s)), uint64(p))
+	return nil
+}
+
+// ArgBlob sets argument k to a blob (an empty, non-nil blob stays a blob).
+func (i *Instance) ArgBlob(k int, b []byte) error {
+	p, err := i.argBytes(len(b))
+	if err != nil {
+		return err
+	}
+	i.mem.Write(p, b)
+	i.slot(k, TypeBlob, uint32(len(b)), uint64(p))
+	return nil
+}
+
+// argBytes makes room for n bytes of argument data and returns their guest
+// address. When the buffer moves, the slots' pointers move with it.
+func (i *Instance) argBytes(n int) (uint32, error) {
+	if n > math.MaxInt32-int(i.args.used) {
+		return 0, errTooBig
+	}
+	need := i.args.used + uint32(n)
+	if need > i.args.cap {
+		old := i.args
+		np, err := i.malloc(max(need, 2*old.cap))
+		if err != nil {
+			return 0, err
+		}
+		// Copy what is staged and rebase the pointers of text and blob slots.
+		data, _ := i.mem.Read(old.ptr, old.used)
+		i.mem.Write(np, data)
+		for k := 0; k < i.nArgs; k++ {
+			at := np + uint32(k)*slotSize
+			if t, _ := i.mem.ReadUint32Le(at); t == TypeText || t == TypeBlob {
+				v, _ := i.mem.ReadUint64Le(at + 8)
+				i.mem.WriteUint64Le(at+8, v-uint64(old.ptr)+uint64(np))
+			}
+		}
+		i.call(i.fFree, uint64(old.ptr))
+		i.args.ptr, i.args.cap = np, max(need, 2*old.cap)
+	}
+	p := i.args.ptr + i.args.used
+	i.args.used = need
+	return p, nil
+}
+
+// Exec binds the staged arguments, runs the statement to its end and resets
+// it; it returns the result code, the last insert rowid and the changes.
+func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err error) {
+	out, err := i.scratchOut(16)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	rc, err = i.call32(i.fExec, uint64(db), uint64(stmt), uint64(i.args.ptr), uint64(int64(i.nArgs)), uint64(out))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	id, _ := i.mem.ReadUint64Le(out)
+	ch, _ := i.mem.ReadUint64Le(out + 8)
+	i.nArgs = -1
+	return rc, int64(id), int64(ch), nil
+}
+
+// Step binds the staged arguments (if any) and steps the statement. On
+// SQLITE_ROW (100) the first nCol columns are readable with Col* until the
+// next call on the instance; on anything else the statement has been reset.
+func (i *Instance) Step(stmt uint32, nCol int) (int32, error) {
+	if err := i.reserve(&i.row, uint32(nCol)*slotSize); err != nil {
+		return 0, err
+	}
+	rc, err := i.call32(i.fStep, uint64(stmt), uint64(i.args.ptr), uint64(int64(i.nArgs)), uint64(i.row.ptr), uint64(nCol))
+	i.nArgs = -1
+	return rc, err
+}
+
+func (i *Instance) scratchOut(n uint32) (uint32, error) {
+	if err := i.reserve(&i.scratch, n); err != nil {
+		return 0, err
+	}
+	return i.scratch.ptr, nil
+}
+
+// ColType returns the type of column k of the current row.
+func (i *Instance) ColType(k int) int32 {
+	t, _ := i.mem.ReadUint32Le(i.row.ptr + uint32(k)*slotSize)
+	return int32(t)
+}
+
+// ColInt returns column k of the current row as an integer.
+func (i *Instance) ColInt(k int) int64 {
+	v, _ := i.mem.ReadUint64Le(i.row.ptr + uint32(k)*slotSize + 8)
+	return int64(v)
+}
+
+// ColFloat returns column k of the current row as a float.
+func (i *Instance) ColFloat(k int) float64 {
+	v, _ := i.mem.ReadUint64Le(i.row.ptr + uint32(k)*slotSize + 8)
+	return math.Float64frombits(v)
+}
+
+// ColBytes returns the text or blob of column k of the current row. The
+// slice aliases guest memory: copy it before the next call.
+func (i *Instance) ColBytes(k int) []byte {
+	at := i.row.ptr + uint32(k)*slotSize
+	n, _ := i.mem.ReadUint32Le(at + 4)
+	p, _ := i.mem.ReadUint64Le(at + 8)
+	if n == 0 || p > math.MaxUint32 {
+		return nil
+	}
+	b, _ := i.mem.Read(uint32(p), n)
+	return b
+}
