@@ -52,8 +52,10 @@ const (
 	ErrIOErrShortRead       ExtendedErrorCode = 522
 )
 
-func (c ErrorCode) Error() string         { return "sqlite: result code " + strconv.Itoa(int(c)) }
-func (c ExtendedErrorCode) Error() string { return "sqlite: extended result code " + strconv.Itoa(int(c)) }
+func (c ErrorCode) Error() string { return "sqlite: result code " + strconv.Itoa(int(c)) }
+func (c ExtendedErrorCode) Error() string {
+	return "sqlite: extended result code " + strconv.Itoa(int(c))
+}
 
 // Code returns the primary code of an extended code.
 func (c ExtendedErrorCode) Code() ErrorCode { return ErrorCode(c & 0xff) }

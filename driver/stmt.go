@@ -143,10 +143,11 @@ func (s *Stmt) query(ctx context.Context) (*Rows, error) {
 	return r, nil
 }
 
-// bind stages the arguments for the statement's next run: the positional
-// arguments from args[first:] (as many as it has parameters) and every named
-// argument whose name it uses, which is recorded in named. It returns how
-// many positional arguments it took.
+// bind stages the arguments for the statement's next run. Its positional
+// parameters take args[first:first+n] by position (so ?NNN is the NNNth
+// argument), skipping named ones, and every named argument goes to the
+// parameters with its name, which is recorded in named. It returns how many
+// argument positions it consumed.
 func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) (int, error) {
 	inst := s.c.inst
 	if err := inst.ResetArgs(s.nParams); err != nil {
@@ -156,23 +157,15 @@ func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) 
 		return 0, nil
 	}
 	bound := make([]bool, s.nParams)
-	taken := 0
-	for _, a := range args {
+	window := args[min(first, len(args)):min(first+s.nParams, len(args))]
+	for k, a := range window {
 		if a.Name != "" {
 			continue
 		}
-		if first > 0 {
-			first--
-			continue
-		}
-		if taken == s.nParams {
-			break
-		}
-		if err := s.setArg(taken, a.Value); err != nil {
+		if err := s.setArg(k, a.Value); err != nil {
 			return 0, err
 		}
-		bound[taken] = true
-		taken++
+		bound[k] = true
 	}
 	for _, a := range args {
 		if a.Name == "" {
@@ -201,7 +194,7 @@ func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) 
 			return 0, fmt.Errorf("stablesqlite: missing argument for parameter %d%s", k+1, paramLabel(s.names, k))
 		}
 	}
-	return taken, nil
+	return len(window), nil
 }
 
 func paramLabel(names []string, k int) string {
@@ -227,17 +220,19 @@ func (s *Stmt) loadNames() error {
 	return nil
 }
 
-// checkAllUsed fails when some argument went to no parameter.
-func checkAllUsed(args []driver.NamedValue, positional int, named map[string]bool) error {
+// checkAllUsed fails when some argument went to no parameter: a named one
+// that no statement named, or a positional one past the consumed positions.
+func checkAllUsed(args []driver.NamedValue, consumed int, named map[string]bool) error {
 	extra := 0
-	for _, a := range args {
-		if a.Name == "" {
-			extra++
-		} else if !named[a.Name] {
+	for j, a := range args {
+		switch {
+		case a.Name != "" && !named[a.Name]:
 			return fmt.Errorf("stablesqlite: argument %q matches no parameter", a.Name)
+		case a.Name == "" && j >= consumed:
+			extra++
 		}
 	}
-	if extra -= positional; extra > 0 {
+	if extra > 0 {
 		return fmt.Errorf("stablesqlite: %d more argument(s) than parameters", extra)
 	}
 	return nil

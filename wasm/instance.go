@@ -72,7 +72,7 @@ type Instance struct {
 	stack [8]uint64
 	err   error // the trap that broke the instance, if any
 
-	fOpen, fPrepare, fExec, fStep, fColumns                      api.Function
+	fOpen, fPrepare, fExec, fStep, fColumns                        api.Function
 	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL          api.Function
 	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete        api.Function
 	fParamCount, fParamIndex, fParamName, fStmtReadonly, fColCount api.Function

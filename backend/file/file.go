@@ -41,10 +41,11 @@ func New() *Backend {
 
 // inode is the state shared by every handle on one file.
 type inode struct {
-	id    fileID
-	lock  locking.File
-	refs  int
-	files []*os.File // every descriptor opened on it, closed with the last handle
+	id       fileID
+	lock     locking.File
+	writable bool // lock.OS goes through a descriptor open for writing
+	refs     int
+	files    []*os.File // every descriptor opened on it, closed with the last handle
 }
 
 // Open implements backend.Backend.
@@ -65,7 +66,8 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	f, err := os.OpenFile(name, osFlags, 0o644)
 	if err != nil && osFlags&os.O_RDWR != 0 && errors.Is(err, fs.ErrPermission) && flags&backend.OpenMainDB != 0 {
 		// As SQLite does: a database that cannot be written opens read-only.
-		f, err = os.OpenFile(name, os.O_RDONLY, 0)
+		osFlags = os.O_RDONLY
+		f, err = os.OpenFile(name, osFlags, 0)
 		flags = flags&^(backend.OpenReadWrite|backend.OpenCreate) | backend.OpenReadOnly
 	}
 	if err != nil {
@@ -85,6 +87,13 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		in = &inode{id: id}
 		in.lock.OS = newOSLock(f)
 		b.inodes[id] = in
+	}
+	if !in.writable && osFlags&os.O_RDWR != 0 {
+		// fcntl write locks need a descriptor open for writing.
+		if w, ok := in.lock.OS.(interface{ useWritable(*os.File) }); ok {
+			w.useWritable(f)
+		}
+		in.writable = true
 	}
 	in.refs++
 	in.files = append(in.files, f)
@@ -178,7 +187,9 @@ func (v *volume) Truncate(size int64) error {
 	return v.f.Truncate(size)
 }
 
-func (v *volume) Sync(flags backend.SyncFlags) error { return dataSync(v.f, flags&backend.SyncDataOnly != 0) }
+func (v *volume) Sync(flags backend.SyncFlags) error {
+	return dataSync(v.f, flags&backend.SyncDataOnly != 0)
+}
 
 func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
 func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }

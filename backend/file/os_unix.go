@@ -5,6 +5,7 @@ package file
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -25,12 +26,24 @@ func idOf(f *os.File) (fileID, error) {
 	return fileID{uint64(sys.Dev), uint64(sys.Ino)}, nil
 }
 
-// posixLock takes SQLite's byte-range locks with fcntl(F_SETLK).
-type posixLock struct{ f *os.File }
+// posixLock takes SQLite's byte-range locks with fcntl(F_SETLK) through one
+// descriptor of the file. The locks belong to the process, whichever
+// descriptor takes them, but a write lock needs one open for writing: the
+// locks move to the first writable descriptor if the file was first opened
+// read-only (useWritable).
+type posixLock struct{ f atomic.Pointer[os.File] }
 
-func newOSLock(f *os.File) locking.OS { return posixLock{f} }
+func newOSLock(f *os.File) locking.OS {
+	p := &posixLock{}
+	p.f.Store(f)
+	return p
+}
 
-func (p posixLock) Set(kind locking.Kind, start, n int64) error {
+// useWritable makes the locks go through f, a descriptor open for writing.
+func (p *posixLock) useWritable(f *os.File) { p.f.Store(f) }
+
+func (p *posixLock) Set(kind locking.Kind, start, n int64) error {
+	f := p.f.Load()
 	lk := syscall.Flock_t{Whence: 0, Start: start, Len: n}
 	switch kind {
 	case locking.ReadLock:
@@ -41,7 +54,7 @@ func (p posixLock) Set(kind locking.Kind, start, n int64) error {
 		lk.Type = syscall.F_UNLCK
 	}
 	for {
-		err := syscall.FcntlFlock(p.f.Fd(), syscall.F_SETLK, &lk)
+		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk)
 		switch {
 		case err == nil:
 			return nil
@@ -50,15 +63,16 @@ func (p posixLock) Set(kind locking.Kind, start, n int64) error {
 		case err == syscall.EAGAIN || err == syscall.EACCES:
 			return backend.ErrBusy
 		default:
-			return &os.PathError{Op: "fcntl", Path: p.f.Name(), Err: err}
+			return &os.PathError{Op: "fcntl", Path: f.Name(), Err: err}
 		}
 	}
 }
 
-func (p posixLock) Test(start, n int64) (bool, error) {
+func (p *posixLock) Test(start, n int64) (bool, error) {
+	f := p.f.Load()
 	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: start, Len: n}
-	if err := syscall.FcntlFlock(p.f.Fd(), syscall.F_GETLK, &lk); err != nil {
-		return false, &os.PathError{Op: "fcntl", Path: p.f.Name(), Err: err}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
+		return false, &os.PathError{Op: "fcntl", Path: f.Name(), Err: err}
 	}
 	return lk.Type != syscall.F_UNLCK, nil
 }

@@ -1,0 +1,30 @@
+# make test   vet, race tests and the Wasm reproducibility check (what CI runs)
+# make wasm   rebuild wasm/sqlite3.wasm after changing sqlite-build/
+# make shell  the SQL shell on an in-memory database
+
+TOOLCHAIN := clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen sqlite3
+
+.PHONY: test wasm shell toolchain
+
+test: toolchain
+	test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	CGO_ENABLED=0 go build ./...
+	CGO_ENABLED=0 go vet ./...
+	go test -race ./...
+	sqlite-build/check.sh
+
+wasm: toolchain
+	sqlite-build/build.sh
+
+shell:
+	go run ./cmd/stablesqlite
+
+# Installs Debian's packages for the Wasm build (and the native sqlite3 the
+# tests compare against) when they are missing; needs root.
+toolchain:
+	@if ! command -v clang-16 >/dev/null || ! command -v wasm-opt >/dev/null || \
+	    ! test -f /usr/lib/wasm32-wasi/libc.a || ! command -v sqlite3 >/dev/null || \
+	    ! test -f /usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a; then \
+		echo "installing: $(TOOLCHAIN)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TOOLCHAIN) >/dev/null; \
+	fi
