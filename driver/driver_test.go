@@ -505,3 +505,60 @@ func TestSharedPreparedStatement(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// An image whose header says WAL imports as a rollback-journal database.
+func TestHeapImportWALImage(t *testing.T) {
+	src, dst := heapName(t), heapName(t)+"_wal"
+	t.Cleanup(func() { heap.Default.Drop(dst) })
+	db := open(t, "file:"+src+"?vfs=heap")
+	mustExec(t, db, "create table t(x); insert into t values (42)")
+	image, err := heap.Default.Export(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image[18], image[19] = 2, 2 // as a database in WAL mode has it
+	if err := heap.Default.Import(dst, image); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	var x int
+	wal := open(t, "file:"+dst+"?vfs=heap")
+	if err := wal.QueryRow("select x, (select journal_mode from pragma_journal_mode) from t").Scan(&x, &mode); err != nil {
+		t.Fatal(err)
+	}
+	if x != 42 || mode != "delete" {
+		t.Fatalf("x = %d, journal_mode = %q", x, mode)
+	}
+	mustExec(t, wal, "insert into t values (43)") // and it is writable
+}
+
+// A memory limit makes a huge allocation fail cleanly, not crash, and the
+// connection goes on.
+func TestMemoryLimit(t *testing.T) {
+	c, err := driver.NewConnector(":memory:", driver.WithMemoryLimit(16<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var n int
+	if err := db.QueryRow("select length(randomblob(64*1024*1024))").Scan(&n); !errors.Is(err, driver.ErrNoMem) {
+		t.Fatalf("64 MiB blob under a 16 MiB limit: %d, %v", n, err)
+	}
+	if err := db.QueryRow("select length(zeroblob(1024))").Scan(&n); err != nil || n != 1024 {
+		t.Fatalf("after the failure: %d, %v", n, err)
+	}
+}
+
+// A file that is not a database gives SQLITE_NOTADB, not a crash.
+func TestNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("junk"), 1024), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := open(t, path).Exec("select * from sqlite_schema")
+	if !errors.Is(err, driver.ErrNotADB) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -50,45 +50,50 @@ func TestSameBytes(t *testing.T) {
 const helperEnv = "STABLESQLITE_FILE_LOCK_HELPER"
 
 // TestHelperProcess is the other process of TestCrossProcessLocks: with
-// helperEnv set to a path, it opens that file with its own Backend and
-// follows the script below, printing one "child: ..." line per step and
-// waiting for a line on stdin where the parent has to act.
+// helperEnv set to a path, it opens that file with its own Backend, then
+// runs the commands it reads on stdin, one a line, and answers each with a
+// line "child: RESULT" on stdout.
 func TestHelperProcess(t *testing.T) {
 	path := os.Getenv(helperEnv)
 	if path == "" {
 		t.Skip("helper process for TestCrossProcessLocks")
 	}
-	in := bufio.NewScanner(os.Stdin)
-	say := func(format string, args ...any) { fmt.Printf("child: "+format+"\n", args...) }
-	result := func(err error) string {
-		switch {
-		case err == nil:
-			return "ok"
-		case errors.Is(err, backend.ErrBusy):
-			return "busy"
-		default:
-			return "error " + err.Error()
-		}
-	}
 	v, _, err := file.New().Open(path, backend.OpenReadWrite|backend.OpenMainDB)
 	if err != nil {
-		say("open %v", err)
+		fmt.Printf("child: open %v\n", err)
 		os.Exit(1)
 	}
-	// The parent holds RESERVED.
-	say("shared %s", result(v.Lock(backend.LockShared)))
-	held, err := v.CheckReserved()
-	say("checkreserved %v %v", held, err)
-	say("reserved %s", result(v.Lock(backend.LockReserved)))
-	in.Scan() // the parent unlocked
-	held, err = v.CheckReserved()
-	say("checkreserved %v %v", held, err)
-	say("reserved %s", result(v.Lock(backend.LockReserved)))
-	say("exclusive %s", result(v.Lock(backend.LockExclusive)))
-	in.Scan() // the parent tried to read
-	say("unlock %s", result(v.Unlock(backend.LockNone)))
-	in.Scan()
-	say("close %s", result(v.Close()))
+	levels := map[string]backend.LockLevel{"none": backend.LockNone, "shared": backend.LockShared,
+		"reserved": backend.LockReserved, "exclusive": backend.LockExclusive}
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var err error
+		switch cmd, arg, _ := strings.Cut(in.Text(), " "); cmd {
+		case "lock":
+			err = v.Lock(levels[arg])
+		case "unlock":
+			err = v.Unlock(levels[arg])
+		case "check":
+			var held bool
+			held, err = v.CheckReserved()
+			if err == nil {
+				fmt.Printf("child: %v\n", held)
+				continue
+			}
+		case "close":
+			err = v.Close()
+		default:
+			err = fmt.Errorf("unknown command %q", in.Text())
+		}
+		switch {
+		case err == nil:
+			fmt.Println("child: ok")
+		case errors.Is(err, backend.ErrBusy):
+			fmt.Println("child: busy")
+		default:
+			fmt.Printf("child: error %v\n", err)
+		}
+	}
 	os.Exit(0)
 }
 
@@ -109,17 +114,13 @@ func TestCrossProcessLocks(t *testing.T) {
 	if _, err := v.WriteAt(make([]byte, 4096), 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Lock(backend.LockShared); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Lock(backend.LockReserved); err != nil {
-		t.Fatal(err)
-	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	// GORACE: a race-enabled child would otherwise sleep a second at exit.
+	cmd.Env = append(os.Environ(), helperEnv+"="+path,
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -140,52 +141,77 @@ func TestCrossProcessLocks(t *testing.T) {
 		}
 	}()
 	out := bufio.NewScanner(stdout)
-	expect := func(want string) {
+	// child sends the child a command and checks its answer.
+	child := func(command, want string) {
 		t.Helper()
+		if _, err := io.WriteString(stdin, command+"\n"); err != nil {
+			t.Fatalf("child %s: %v", command, err)
+		}
 		for out.Scan() {
-			if line, ok := strings.CutPrefix(out.Text(), "child: "); ok {
-				if line != want {
-					t.Fatalf("child said %q; want %q\nstderr:\n%s", line, want, stderr.String())
+			if got, ok := strings.CutPrefix(out.Text(), "child: "); ok {
+				if got != want {
+					t.Fatalf("child %s: %s; want %s\nstderr:\n%s", command, got, want, stderr.String())
 				}
 				return
 			}
 		}
-		t.Fatalf("child ended before saying %q\nstderr:\n%s", want, stderr.String())
+		t.Fatalf("child ended before answering %s\nstderr:\n%s", command, stderr.String())
 	}
-	tell := func() {
+	lock := func(level backend.LockLevel, want error) {
 		t.Helper()
-		if _, err := io.WriteString(stdin, "go\n"); err != nil {
-			t.Fatal(err)
+		if err := v.Lock(level); !errors.Is(err, want) {
+			t.Fatalf("Lock(%d) = %v; want %v", level, err, want)
+		}
+	}
+	unlock := func(level backend.LockLevel) {
+		t.Helper()
+		if err := v.Unlock(level); err != nil {
+			t.Fatalf("Unlock(%d): %v", level, err)
+		}
+	}
+	checkReserved := func(want bool) {
+		t.Helper()
+		if held, err := v.CheckReserved(); held != want || err != nil {
+			t.Fatalf("CheckReserved() = %v, %v; want %v", held, err, want)
 		}
 	}
 
 	// The parent holds RESERVED: the child may read but not reserve.
-	expect("shared ok")
-	expect("checkreserved true <nil>")
-	expect("reserved busy")
-	if err := v.Unlock(backend.LockNone); err != nil {
-		t.Fatal(err)
-	}
-	tell()
-	expect("checkreserved false <nil>")
-	expect("reserved ok")
-	expect("exclusive ok")
+	lock(backend.LockShared, nil)
+	lock(backend.LockReserved, nil)
+	child("lock shared", "ok")
+	child("check", "true")
+	child("lock reserved", "busy")
+	unlock(backend.LockNone)
+	child("check", "false")
+	child("lock reserved", "ok")
+	child("lock exclusive", "ok")
 
 	// The child holds EXCLUSIVE: the parent may not even read.
-	if held, err := v.CheckReserved(); !held || err != nil {
-		t.Errorf("CheckReserved while the child holds EXCLUSIVE = %v, %v; want true", held, err)
-	}
-	if err := v.Lock(backend.LockShared); !errors.Is(err, backend.ErrBusy) {
-		t.Errorf("Lock(SHARED) while the child holds EXCLUSIVE = %v; want ErrBusy", err)
-	}
-	tell()
-	expect("unlock ok")
-	if err := v.Lock(backend.LockShared); err != nil {
-		t.Errorf("Lock(SHARED) after the child unlocked: %v", err)
-	}
-	if err := v.Lock(backend.LockReserved); err != nil {
-		t.Errorf("Lock(RESERVED) after the child unlocked: %v", err)
-	}
-	tell()
-	expect("close ok")
+	checkReserved(true)
+	lock(backend.LockShared, backend.ErrBusy)
+
+	// Down to SHARED, the child keeps its OS read lock: the parent may read
+	// and reserve, but not write.
+	child("unlock shared", "ok")
+	checkReserved(false)
+	lock(backend.LockShared, nil)
+	lock(backend.LockReserved, nil)
+	lock(backend.LockExclusive, backend.ErrBusy)
+	child("lock shared", "ok") // it holds SHARED already
+	child("lock reserved", "busy")
+	child("unlock none", "ok")
+	lock(backend.LockExclusive, nil)
+	child("lock shared", "busy")
+	unlock(backend.LockShared)
+	child("lock shared", "ok")
+
+	// Closing the child's handle releases its locks.
+	unlock(backend.LockNone)
+	child("lock reserved", "ok")
+	lock(backend.LockShared, nil)
+	lock(backend.LockReserved, backend.ErrBusy)
+	child("close", "ok")
+	lock(backend.LockReserved, nil)
+	lock(backend.LockExclusive, nil)
 }

@@ -154,6 +154,7 @@ func (l *Lock) Unlock(level backend.LockLevel) error {
 		if uerr := f.set(Unlock, PendingByte, 2); err == nil {
 			err = uerr
 		}
+		f.level = backend.LockShared
 	}
 	if level == backend.LockNone {
 		f.nShared--
