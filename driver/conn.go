@@ -53,12 +53,13 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 		return nil, err
 	}
 	c := &Conn{inst: inst, cfg: cfg}
+	stop := inst.Watch(ctx)
 	db, rc, err := inst.Open(cfg.name, cfg.flags)
-	if err == nil && rc != rcOK {
-		code, msg := inst.Errmsg(db)
-		err = fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, newError(code, msg))
-	}
+	stop()
 	c.db = db
+	if err == nil && rc != rcOK {
+		err = fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, c.error(ctx, rc))
+	}
 	if err == nil {
 		err = c.setup(ctx)
 	}
@@ -98,7 +99,12 @@ func (c *Conn) error(ctx context.Context, rc int32) error {
 	if code == rcOK {
 		code = rc
 	}
-	return newError(code, msg)
+	e := newError(code, msg)
+	switch e.Code {
+	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly:
+		e.Cause = c.inst.BackendError()
+	}
+	return e
 }
 
 func (c *Conn) execSimple(ctx context.Context, sql string) error {

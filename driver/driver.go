@@ -10,6 +10,8 @@
 //	:memory:                      a private in-memory database per connection
 //	app.db, file:app.db           a file (backend "file"); relative to the working directory
 //	file:/name?vfs=heap           a named in-memory database shared by the process's connections
+//	file:main.db?vfs=stable       main.db in the process's in-process stable memory (memory=NAME picks one)
+//	file:main.db?vfs=stable&image=PATH   main.db in the stable-memory image file PATH
 //
 // Parameters: mode=ro|rw|rwc|memory; vfs=NAME (a backend: file, heap, or one
 // added with RegisterBackend); cache=private; _pragma=name(value), repeatable
@@ -31,6 +33,7 @@ import (
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/stable"
 )
 
 // DriverName is the name the driver registers with database/sql.
@@ -71,6 +74,19 @@ func WithBackend(b backend.Backend, name string) Option {
 		}
 		c.backend, c.name = b, name
 		return nil
+	}
+}
+
+// WithStableMemory stores the database called name in mem, a stable memory
+// of the caller's (formatted if empty). Every connection of the Connector
+// shares one stable backend over it.
+func WithStableMemory(mem stable.Memory, name string) Option {
+	return func(c *config) error {
+		b, err := stable.New(mem)
+		if err != nil {
+			return err
+		}
+		return WithBackend(b, name)(c)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/file"
 	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/stablesqlite/stablesqlite/backend/stable"
 )
 
 // SQLite open flags.
@@ -87,6 +88,7 @@ func parseDSN(dsn string) (*config, error) {
 	}
 	vfs := "file"
 	memory := path == ":memory:" || path == ""
+	var stableMemory, stableImage string
 	for key, values := range params {
 		v := values[len(values)-1]
 		switch key {
@@ -105,6 +107,10 @@ func parseDSN(dsn string) (*config, error) {
 			}
 		case "vfs":
 			vfs = v
+		case "memory":
+			stableMemory = v
+		case "image":
+			stableImage = v
 		case "cache":
 			if v != "private" {
 				return nil, fmt.Errorf("stablesqlite: cache=%q is not supported (shared cache is off); use vfs=heap to share an in-memory database", v)
@@ -141,7 +147,20 @@ func parseDSN(dsn string) (*config, error) {
 		cfg.name = ":memory:"
 		return cfg, nil
 	}
-	b, err := lookupBackend(vfs)
+	if vfs != "stable" && (params.Has("memory") || params.Has("image")) {
+		return nil, fmt.Errorf("stablesqlite: the memory and image parameters need vfs=stable")
+	}
+	var b backend.Backend
+	switch {
+	case vfs != "stable":
+		b, err = lookupBackend(vfs)
+	case stableImage != "" && stableMemory != "":
+		err = fmt.Errorf("stablesqlite: give vfs=stable either memory=NAME or image=PATH, not both")
+	case stableImage != "":
+		b, err = stable.SharedImage(stableImage)
+	default:
+		b, err = stable.Shared(stableMemory)
+	}
 	if err != nil {
 		return nil, err
 	}

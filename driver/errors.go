@@ -65,6 +65,9 @@ type Error struct {
 	Code         ErrorCode         // primary result code
 	ExtendedCode ExtendedErrorCode // extended result code
 	Message      string            // SQLite's message
+	// Cause is what the storage backend reported, for I/O, full-storage
+	// and cannot-open errors; errors.Is and errors.As look into it.
+	Cause error
 }
 
 func newError(code int32, msg string) *Error {
@@ -72,8 +75,14 @@ func newError(code int32, msg string) *Error {
 }
 
 func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("sqlite: %s (%d): %v", e.Message, e.ExtendedCode, e.Cause)
+	}
 	return fmt.Sprintf("sqlite: %s (%d)", e.Message, e.ExtendedCode)
 }
+
+// Unwrap returns the backend's error, if any.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Is reports whether target is e's primary or extended code.
 func (e *Error) Is(target error) bool {

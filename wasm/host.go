@@ -53,8 +53,17 @@ const (
 	fcntlRollbackAtomicWrite = 33
 )
 
-// rcFor maps a backend error to a SQLite result code; ioerr is the code for
-// an I/O error of the operation at hand.
+// rc maps a backend error to a SQLite result code (ioerr is the code for an
+// I/O error of the operation at hand) and keeps the error, so that the
+// driver can tell the user what the backend said.
+func (e *env) rc(err error, ioerr int32) int32 {
+	if err != nil {
+		e.lastErr = err
+	}
+	return rcFor(err, ioerr)
+}
+
+// rcFor maps a backend error to a SQLite result code.
 func rcFor(err error, ioerr int32) int32 {
 	switch {
 	case err == nil:
@@ -135,6 +144,7 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 		v, granted, err = e.backend.Open(name, flags)
 	}
 	if err != nil {
+		e.lastErr = err
 		if errors.Is(err, backend.ErrFull) {
 			ret(stack, rcFull)
 		} else {
@@ -168,11 +178,12 @@ func volClose(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rcIOErrClose)
 		return
 	}
-	ret(stack, rcFor(v.Close(), rcIOErrClose))
+	ret(stack, e.rc(v.Close(), rcIOErrClose))
 }
 
 func volRead(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
 	buf, ok := mod.Memory().Read(ptr, n)
 	if v == nil || !ok || off < 0 {
@@ -189,14 +200,15 @@ func volRead(ctx context.Context, mod api.Module, stack []uint64) {
 		}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		ret(stack, rcFor(err, rcIOErrRead))
+		ret(stack, e.rc(err, rcIOErrRead))
 		return
 	}
 	ret(stack, rcOK)
 }
 
 func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
 	buf, ok := mod.Memory().Read(ptr, n)
 	if v == nil || !ok || off < 0 {
@@ -204,18 +216,19 @@ func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	_, err := v.WriteAt(buf, off)
-	ret(stack, rcFor(err, rcIOErrWrite))
+	ret(stack, e.rc(err, rcIOErrWrite))
 }
 
 func volSize(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrFstat)
 		return
 	}
 	size, err := v.Size()
 	if err != nil {
-		ret(stack, rcFor(err, rcIOErrFstat))
+		ret(stack, e.rc(err, rcIOErrFstat))
 		return
 	}
 	if !mod.Memory().WriteUint64Le(uint32(stack[1]), uint64(size)) {
@@ -226,51 +239,56 @@ func volSize(ctx context.Context, mod api.Module, stack []uint64) {
 }
 
 func volTruncate(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	size := int64(stack[1])
 	if v == nil || size < 0 {
 		ret(stack, rcIOErrTruncate)
 		return
 	}
-	ret(stack, rcFor(v.Truncate(size), rcIOErrTruncate))
+	ret(stack, e.rc(v.Truncate(size), rcIOErrTruncate))
 }
 
 func volSync(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrFsync)
 		return
 	}
-	ret(stack, rcFor(v.Sync(backend.SyncFlags(int32(stack[1]))), rcIOErrFsync))
+	ret(stack, e.rc(v.Sync(backend.SyncFlags(int32(stack[1]))), rcIOErrFsync))
 }
 
 func volLock(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrLock)
 		return
 	}
-	ret(stack, rcFor(v.Lock(backend.LockLevel(int32(stack[1]))), rcIOErrLock))
+	ret(stack, e.rc(v.Lock(backend.LockLevel(int32(stack[1]))), rcIOErrLock))
 }
 
 func volUnlock(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrUnlock)
 		return
 	}
-	ret(stack, rcFor(v.Unlock(backend.LockLevel(int32(stack[1]))), rcIOErrUnlock))
+	ret(stack, e.rc(v.Unlock(backend.LockLevel(int32(stack[1]))), rcIOErrUnlock))
 }
 
 func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrCheckRes)
 		return
 	}
 	held, err := v.CheckReserved()
 	if err != nil {
-		ret(stack, rcFor(err, rcIOErrCheckRes))
+		ret(stack, e.rc(err, rcIOErrCheckRes))
 		return
 	}
 	var out uint32
@@ -287,7 +305,8 @@ func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
 const rcNotFoundCtl = 12 // SQLITE_NOTFOUND: this volume does not handle the control
 
 func volControl(ctx context.Context, mod api.Module, stack []uint64) {
-	v := envOf(ctx).get(uint32(stack[0]))
+	e := envOf(ctx)
+	v := e.get(uint32(stack[0]))
 	op, arg := int32(stack[1]), int64(stack[2])
 	if v == nil {
 		ret(stack, rcIOErr)
@@ -296,18 +315,18 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 	switch op {
 	case fcntlSizeHint:
 		if h, ok := v.(backend.SizeHinter); ok {
-			ret(stack, rcFor(h.SizeHint(arg), rcIOErrTruncate))
+			ret(stack, e.rc(h.SizeHint(arg), rcIOErrTruncate))
 			return
 		}
 	case fcntlBeginAtomicWrite, fcntlCommitAtomicWrite, fcntlRollbackAtomicWrite:
 		if a, ok := v.(backend.AtomicBatcher); ok {
 			switch op {
 			case fcntlBeginAtomicWrite:
-				ret(stack, rcFor(a.BeginAtomicWrite(), rcIOErrBeginAtom))
+				ret(stack, e.rc(a.BeginAtomicWrite(), rcIOErrBeginAtom))
 			case fcntlCommitAtomicWrite:
-				ret(stack, rcFor(a.CommitAtomicWrite(), rcIOErrCommitAtom))
+				ret(stack, e.rc(a.CommitAtomicWrite(), rcIOErrCommitAtom))
 			default:
-				ret(stack, rcFor(a.RollbackAtomicWrite(), rcIOErrRollAtom))
+				ret(stack, e.rc(a.RollbackAtomicWrite(), rcIOErrRollAtom))
 			}
 			return
 		}
@@ -327,7 +346,7 @@ func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rcIOErrDeleteNone)
 		return
 	}
-	ret(stack, rcFor(err, rcIOErrDelete))
+	ret(stack, e.rc(err, rcIOErrDelete))
 }
 
 func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
@@ -339,7 +358,7 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	yes, err := e.backend.Access(name, backend.AccessMode(int32(stack[2])))
 	if err != nil {
-		ret(stack, rcFor(err, rcIOErrAccess))
+		ret(stack, e.rc(err, rcIOErrAccess))
 		return
 	}
 	var out uint32

@@ -31,6 +31,7 @@ type env struct {
 
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
+	lastErr   error         // the last error a backend returned
 }
 
 func (e *env) add(v backend.Volume) uint32 {
@@ -157,6 +158,13 @@ func (i *Instance) Close() error {
 	return i.mod.Close(context.Background())
 }
 
+// BackendError returns the last error a backend returned to SQLite since
+// the last Watch, which says more than SQLite's result code.
+func (i *Instance) BackendError() error { return i.env.lastErr }
+
+// Backend returns the instance's backend.
+func (i *Instance) Backend() backend.Backend { return i.env.backend }
+
 // Err returns the trap that broke the instance, or nil.
 func (i *Instance) Err() error { return i.err }
 
@@ -165,6 +173,7 @@ func (i *Instance) Err() error { return i.err }
 // statement ends with SQLITE_INTERRUPT. Calls after stop are not affected,
 // even if ctx is cancelled later.
 func (i *Instance) Watch(ctx context.Context) (stop func()) {
+	i.env.lastErr = nil
 	seq := i.env.call.Add(1)
 	if ctx.Done() == nil {
 		return func() {}

@@ -1,0 +1,170 @@
+package stable
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// PageSize is the unit in which a Memory is sized and grown: 64 KiB, as
+// Internet Computer stable memory.
+const PageSize = 64 << 10
+
+// DefaultMaxPages is the default maximum size of a memory: 500 GiB, the
+// Internet Computer's current stable-memory limit.
+const DefaultMaxPages = 500 << 30 / PageSize
+
+// Errors of a Memory.
+var (
+	// ErrOutOfBounds is returned for a read or write past the end.
+	ErrOutOfBounds = errors.New("stable: access past the end of memory")
+	// ErrGrow is returned when growing would pass the maximum size.
+	ErrGrow = errors.New("stable: memory cannot grow past its maximum size")
+)
+
+// Memory is a flat, 64-bit addressed region that only grows, shaped like
+// Internet Computer stable memory (ic0.stable64_size, stable64_grow,
+// stable64_read, stable64_write). A user can plug in their own region.
+//
+// Reading or writing past the end is an error, never a silent zero. A Memory
+// is used by one goroutine at a time: the stable backend serialises access.
+type Memory interface {
+	// Size returns the size in pages.
+	Size() uint64
+	// Grow adds pages (zero-filled) and returns the old size in pages; it
+	// fails with ErrGrow past the maximum, leaving the size unchanged.
+	Grow(pages uint64) (uint64, error)
+	// ReadAt reads len(p) bytes at off.
+	ReadAt(p []byte, off uint64) error
+	// WriteAt writes p at off.
+	WriteAt(p []byte, off uint64) error
+}
+
+// Write is one write of a batch.
+type Write struct {
+	Off  uint64
+	Data []byte
+}
+
+// Atomic is implemented by memories that can apply a batch all-or-nothing,
+// whatever instant a crash strikes (the image file does, with a redo log).
+// For a memory without it, the backend grows and writes directly: a process
+// memory cannot be torn by a crash, since the crash takes it along.
+type Atomic interface {
+	// Apply grows the memory to size pages (if larger) and performs the
+	// writes, atomically.
+	Apply(size uint64, writes []Write) error
+}
+
+// Closer is implemented by memories that hold resources (the image file).
+type Closer interface {
+	Close() error
+}
+
+// sparse is the in-process Memory: 64 KiB pages allocated on first write,
+// so growing copies nothing and untouched pages cost no RAM.
+type sparse struct {
+	mu    sync.Mutex
+	pages map[uint64][]byte
+	size  uint64 // pages
+	max   uint64
+}
+
+// NewMemory returns an empty in-process memory that can grow to maxPages
+// (0: DefaultMaxPages).
+func NewMemory(maxPages uint64) Memory {
+	if maxPages == 0 {
+		maxPages = DefaultMaxPages
+	}
+	return &sparse{pages: make(map[uint64][]byte), max: maxPages}
+}
+
+func (m *sparse) Size() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.size
+}
+
+func (m *sparse) Grow(n uint64) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := m.size
+	if n > m.max || old > m.max-n {
+		return old, fmt.Errorf("%w (%d + %d > %d pages)", ErrGrow, old, n, m.max)
+	}
+	m.size += n
+	return old, nil
+}
+
+func (m *sparse) check(n int, off uint64) error {
+	end := off + uint64(n)
+	if end < off || end > m.size*PageSize {
+		return fmt.Errorf("%w: [%d, %d) of %d bytes", ErrOutOfBounds, off, end, m.size*PageSize)
+	}
+	return nil
+}
+
+func (m *sparse) ReadAt(p []byte, off uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(len(p), off); err != nil {
+		return err
+	}
+	for n := 0; n < len(p); {
+		pg, po := off/PageSize, off%PageSize
+		k := min(uint64(len(p)-n), PageSize-po)
+		if page := m.pages[pg]; page != nil {
+			copy(p[n:], page[po:po+k])
+		} else {
+			clear(p[n : n+int(k)])
+		}
+		n += int(k)
+		off += k
+	}
+	return nil
+}
+
+func (m *sparse) WriteAt(p []byte, off uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(len(p), off); err != nil {
+		return err
+	}
+	m.write(p, off)
+	return nil
+}
+
+func (m *sparse) write(p []byte, off uint64) {
+	for n := 0; n < len(p); {
+		pg, po := off/PageSize, off%PageSize
+		page := m.pages[pg]
+		if page == nil {
+			page = make([]byte, PageSize)
+			m.pages[pg] = page
+		}
+		k := copy(page[po:], p[n:])
+		n += k
+		off += uint64(k)
+	}
+}
+
+// Apply implements Atomic: bounds and the maximum are checked before
+// anything changes, so the batch lands whole or not at all.
+func (m *sparse) Apply(size uint64, writes []Write) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if size > m.max {
+		return fmt.Errorf("%w (%d > %d pages)", ErrGrow, size, m.max)
+	}
+	newSize := max(size, m.size)
+	for _, w := range writes {
+		if end := w.Off + uint64(len(w.Data)); end < w.Off || end > newSize*PageSize {
+			return fmt.Errorf("%w: [%d, %d) of %d bytes", ErrOutOfBounds, w.Off, end, newSize*PageSize)
+		}
+	}
+	m.size = newSize
+	for _, w := range writes {
+		m.write(w.Data, w.Off)
+	}
+	return nil
+}

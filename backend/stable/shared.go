@@ -1,0 +1,56 @@
+package stable
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+)
+
+var (
+	sharedMu sync.Mutex
+	named    = map[string]*Backend{} // in-process memories by name
+	images   = map[string]*Backend{} // image files by absolute path
+)
+
+// Shared returns the in-process stable memory called name, shared by every
+// connection of the process that names it; it is created empty (with
+// DefaultMaxPages) on first use.
+func Shared(name string) (*Backend, error) {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if b := named[name]; b != nil {
+		return b, nil
+	}
+	b, err := New(NewMemory(0))
+	if err != nil {
+		return nil, err
+	}
+	named[name] = b
+	return b, nil
+}
+
+// SharedImage returns the backend over the image file at path (created if
+// missing), one per file per process, kept open for the life of the
+// process.
+func SharedImage(path string) (*Backend, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if b := images[abs]; b != nil {
+		return b, nil
+	}
+	img, err := OpenImage(abs, 0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := New(img)
+	if err != nil {
+		img.Close()
+		return nil, fmt.Errorf("stable: image %s: %w", abs, err)
+	}
+	images[abs] = b
+	return b, nil
+}

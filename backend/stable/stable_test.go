@@ -1,0 +1,143 @@
+package stable
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/backendtest"
+)
+
+func TestConformanceInProcess(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) (backend.Backend, func(string) string) {
+		b, err := New(NewMemory(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, func(base string) string { return base }
+	})
+}
+
+func TestReopenReadsTwoBlocks(t *testing.T) {
+	mem := &countingMemory{Memory: NewMemory(0)}
+	b, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := b.Open("main.db", backend.OpenCreate|backend.OpenReadWrite|backend.OpenMainDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.WriteAt(make([]byte, 10<<20), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Sync(backend.SyncNormal); err != nil {
+		t.Fatal(err)
+	}
+	mem.reads, mem.bytes = 0, 0
+	b2, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mem.reads != 1 || mem.bytes != BlockSize {
+		t.Fatalf("reopening read %d times, %d bytes; want one read of one block", mem.reads, mem.bytes)
+	}
+	if fs := b2.Files(); len(fs) != 1 || fs[0].Size != 10<<20 {
+		t.Fatalf("files after reopen: %+v", fs)
+	}
+}
+
+type countingMemory struct {
+	Memory
+	reads, bytes int
+}
+
+func (m *countingMemory) ReadAt(p []byte, off uint64) error {
+	m.reads++
+	m.bytes += len(p)
+	return m.Memory.ReadAt(p, off)
+}
+
+func TestCorruptLayout(t *testing.T) {
+	fresh := func() Memory {
+		m := NewMemory(0)
+		if _, err := New(m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for name, damage := range map[string]func(Memory){
+		"magic":     func(m Memory) { m.WriteAt([]byte("X"), 0) },
+		"super crc": func(m Memory) { m.WriteAt([]byte{9}, 100) },
+		"dir crc":   func(m Memory) { m.WriteAt([]byte{9}, 1000) },
+		"version": func(m Memory) {
+			d := directory{}
+			b := d.encode()
+			b[16] = 2
+			m.WriteAt(b, 0)
+		},
+	} {
+		m := fresh()
+		damage(m)
+		if _, err := New(m); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: got %v, want ErrFormat", name, err)
+		}
+	}
+	m := NewMemory(0)
+	m.Grow(1)
+	m.WriteAt([]byte("random junk that is no superblock"), 0)
+	if _, err := New(m); !errors.Is(err, ErrFormat) {
+		t.Errorf("random memory: %v", err)
+	}
+}
+
+func TestFullMemory(t *testing.T) {
+	b, err := New(NewMemory(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := b.Open("f", backend.OpenCreate|backend.OpenReadWrite)
+	if _, err := v.WriteAt(make([]byte, 3*PageSize), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Sync(0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.WriteAt([]byte{1}, 3*PageSize); err != nil {
+		t.Fatal(err) // reserved in the working state
+	}
+	if err := v.Sync(0); !errors.Is(err, backend.ErrFull) {
+		t.Fatalf("growing past the maximum: %v", err)
+	}
+	if size, _ := v.Size(); size != 3*PageSize {
+		t.Fatalf("size after the failed commit: %d", size)
+	}
+}
+
+func TestConformanceImage(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) (backend.Backend, func(string) string) {
+		img, err := OpenImage(t.TempDir()+"/mem.img", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { img.Close() })
+		b, err := New(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, func(base string) string { return base }
+	})
+}
+
+func TestImageOneProcessAtATime(t *testing.T) {
+	path := t.TempDir() + "/mem.img"
+	img, err := OpenImage(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	if second, err := OpenImage(path, 0); err == nil {
+		second.Close()
+		t.Fatal("an image open elsewhere opened again")
+	}
+}

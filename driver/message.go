@@ -1,0 +1,111 @@
+package driver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/stable"
+)
+
+// BackendOf returns the storage backend behind conn.
+func BackendOf(conn *sql.Conn) (backend.Backend, error) {
+	var b backend.Backend
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*Conn)
+		if !ok {
+			return fmt.Errorf("stablesqlite: %T is not a stablesqlite connection", dc)
+		}
+		b = c.inst.Backend()
+		return nil
+	})
+	return b, err
+}
+
+func stableOf(conn *sql.Conn) (*stable.Backend, error) {
+	b, err := BackendOf(conn)
+	if err != nil {
+		return nil, err
+	}
+	sb, ok := b.(*stable.Backend)
+	if !ok {
+		return nil, fmt.Errorf("stablesqlite: messages need the stable backend, not %T", b)
+	}
+	return sb, nil
+}
+
+// Message runs fn as one message of the stable memory behind conn, as an
+// Internet Computer update call: every statement fn runs (on conn) lands in
+// the memory at once when fn returns nil, and none of them does when fn
+// returns an error or panics (a trap). After a trap SQLite sees that the
+// database changed under it (its change counter went back) and drops its
+// page cache and schema before the next statement.
+//
+// fn must leave no transaction open. Connections other than conn that write
+// to the same memory during the message become part of it, as on the
+// platform, where one message runs at a time.
+func Message(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error) (err error) {
+	return runMessage(ctx, conn, fn, false)
+}
+
+// QueryMessage runs fn as a query message: whatever it writes is dropped.
+func QueryMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error) error {
+	return runMessage(ctx, conn, fn, true)
+}
+
+// ErrTransactionOpen is returned when a message's function leaves a
+// transaction open.
+var ErrTransactionOpen = errors.New("stablesqlite: message ended with a transaction open")
+
+func runMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error, query bool) (err error) {
+	sb, err := stableOf(conn)
+	if err != nil {
+		return err
+	}
+	if query {
+		err = sb.BeginQuery()
+	} else {
+		err = sb.BeginMessage()
+	}
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			sb.Trap()
+			rollbackOpenTx(ctx, conn)
+		}
+	}()
+	if err := fn(conn); err != nil {
+		return err
+	}
+	if open, err := txOpen(conn); err != nil || open {
+		return errors.Join(ErrTransactionOpen, err)
+	}
+	if query {
+		return nil // the deferred Trap drops the writes
+	}
+	committed = true
+	return sb.CommitMessage()
+}
+
+func txOpen(conn *sql.Conn) (bool, error) {
+	var open bool
+	err := conn.Raw(func(dc any) error {
+		auto, err := dc.(*Conn).inst.Autocommit(dc.(*Conn).db)
+		open = !auto
+		return err
+	})
+	return open, err
+}
+
+// rollbackOpenTx ends a transaction a trapped message left open, so that
+// the connection holds no lock and no stale pages.
+func rollbackOpenTx(ctx context.Context, conn *sql.Conn) {
+	if open, err := txOpen(conn); err == nil && open {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+}
