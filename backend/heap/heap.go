@@ -161,7 +161,7 @@ func (b *Backend) Export(name string) ([]byte, error) {
 // beside it. Import fails with ErrInUse while a connection has the database
 // open.
 func (b *Backend) Import(name string, image []byte) error {
-	if err := CheckImage(image); err != nil {
+	if err := backend.CheckImage(image); err != nil {
 		return fmt.Errorf("heap: import %q: %w", name, err)
 	}
 	f := &file{}
@@ -193,29 +193,6 @@ func (b *Backend) Drop(name string) error {
 	}
 	delete(b.files, name)
 	delete(b.files, name+"-journal")
-	return nil
-}
-
-// CheckImage reports whether image looks like a whole SQLite database: the
-// header's magic string, a valid page size, and a length that is a whole
-// number of pages. An empty image is an empty database.
-func CheckImage(image []byte) error {
-	if len(image) == 0 {
-		return nil
-	}
-	if len(image) < 100 || string(image[:16]) != "SQLite format 3\x00" {
-		return errors.New("not an SQLite database image")
-	}
-	pageSize := int(binary.BigEndian.Uint16(image[16:18]))
-	if pageSize == 1 {
-		pageSize = 65536
-	}
-	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
-		return fmt.Errorf("database image has invalid page size %d", pageSize)
-	}
-	if len(image)%pageSize != 0 {
-		return fmt.Errorf("database image is %d bytes, not a whole number of %d-byte pages (truncated?)", len(image), pageSize)
-	}
 	return nil
 }
 

@@ -120,7 +120,7 @@ func TestImportRejects(t *testing.T) {
 			if ok, _ := b.Access("x.db", backend.AccessExists); ok {
 				t.Fatal("a rejected image was stored")
 			}
-			if err := heap.CheckImage(tc.image); err == nil {
+			if err := backend.CheckImage(tc.image); err == nil {
 				t.Fatal("CheckImage accepted it")
 			}
 		})

@@ -49,6 +49,7 @@ type Backend struct {
 	meter    meter
 
 	locks map[string]*locking.File
+	opens map[string]int // open volumes by name
 }
 
 type msgKind int
@@ -77,7 +78,7 @@ var ErrMessage = errors.New("stable: message scope misuse")
 // wrapping ErrFormat.
 func New(mem Memory) (*Backend, error) {
 	b := &Backend{mem: mem, budget: DefaultBatchBudget, overlay: map[uint64][]byte{},
-		locks: map[string]*locking.File{}, meter: newMeter()}
+		locks: map[string]*locking.File{}, opens: map[string]int{}, meter: newMeter()}
 	b.size = mem.Size()
 	if b.size == 0 {
 		b.workSize = firstPage
@@ -536,6 +537,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		lf = &locking.File{}
 		b.locks[name] = lf
 	}
+	b.opens[name]++
 	return &volume{b: b, name: name, lock: lf.NewLock(),
 		readOnly:      flags&backend.OpenReadOnly != 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}, flags, nil
@@ -549,7 +551,7 @@ func (b *Backend) Delete(name string, syncDir bool) error {
 }
 
 func (b *Backend) delete(name string) error {
-	i := slices.IndexFunc(b.work.files, func(e *entry) bool { return e.name == name })
+	i := b.work.index(name)
 	if i < 0 {
 		return fmt.Errorf("stable: %q: %w", name, backend.ErrNotFound)
 	}
@@ -732,12 +734,13 @@ func (v *volume) Close() error {
 	}
 	v.closed = true
 	err := v.Unlock(backend.LockNone)
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	v.b.opens[v.name]--
 	if v.deleteOnClose {
-		v.b.mu.Lock()
 		if derr := v.b.delete(v.name); err == nil && !errors.Is(derr, backend.ErrNotFound) {
 			err = derr
 		}
-		v.b.mu.Unlock()
 	}
 	return err
 }

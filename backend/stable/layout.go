@@ -80,12 +80,14 @@ func (d *directory) clone() directory {
 }
 
 func (d *directory) find(name string) *entry {
-	for _, e := range d.files {
-		if e.name == name {
-			return e
-		}
+	if i := d.index(name); i >= 0 {
+		return d.files[i]
 	}
 	return nil
+}
+
+func (d *directory) index(name string) int {
+	return slices.IndexFunc(d.files, func(e *entry) bool { return e.name == name })
 }
 
 // encode returns the superblock: the header, the directory, and a CRC-32C

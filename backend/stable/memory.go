@@ -1,6 +1,7 @@
 package stable
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -68,7 +69,15 @@ type sparse struct {
 	pages map[uint64][]byte
 	size  uint64 // pages
 	max   uint64
+
+	// trap, when set (by tests), is asked before each grow and page write
+	// inside Apply whether the platform traps there; Apply then undoes what
+	// it did, as a trapped message leaves no trace.
+	trap func(op string) bool
 }
+
+// errTrapped is returned by an Apply that a test made trap.
+var errTrapped = errors.New("stable: message trapped")
 
 // NewMemory returns an empty in-process memory that can grow to maxPages
 // (0: DefaultMaxPages).
@@ -149,7 +158,7 @@ func (m *sparse) write(p []byte, off uint64) {
 }
 
 // Apply implements Atomic: bounds and the maximum are checked before
-// anything changes, so the batch lands whole or not at all.
+// anything changes, and the batch lands whole or not at all.
 func (m *sparse) Apply(size uint64, writes []Write) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -162,9 +171,58 @@ func (m *sparse) Apply(size uint64, writes []Write) error {
 			return fmt.Errorf("%w: [%d, %d) of %d bytes", ErrOutOfBounds, w.Off, end, newSize*PageSize)
 		}
 	}
-	m.size = newSize
+	if m.trap == nil {
+		m.size = newSize
+		for _, w := range writes {
+			m.write(w.Data, w.Off)
+		}
+		return nil
+	}
+	// The undo path, for trap injection: remember each page before its
+	// first change.
+	oldSize, undo := m.size, map[uint64][]byte{}
+	rollback := func() error {
+		for pg, old := range undo {
+			if old == nil {
+				delete(m.pages, pg)
+			} else {
+				m.pages[pg] = old
+			}
+		}
+		m.size = oldSize
+		return errTrapped
+	}
+	if newSize > m.size {
+		if m.trap("grow") {
+			return rollback()
+		}
+		m.size = newSize
+	}
 	for _, w := range writes {
+		for pg := w.Off / PageSize; pg*PageSize < w.Off+uint64(len(w.Data)); pg++ {
+			if _, ok := undo[pg]; !ok {
+				undo[pg] = bytes.Clone(m.pages[pg])
+			}
+		}
+		if m.trap("write") {
+			return rollback()
+		}
 		m.write(w.Data, w.Off)
 	}
+	return nil
+}
+
+// InjectTraps makes an in-process memory (from NewMemory) trap inside Apply
+// whenever trap returns true for the grow or write it is about to do; the
+// Apply is then undone, as the platform undoes a trapped message. It is for
+// fault-injection tests; nil turns it off.
+func InjectTraps(m Memory, trap func(op string) bool) error {
+	s, ok := m.(*sparse)
+	if !ok {
+		return fmt.Errorf("stable: InjectTraps needs a memory from NewMemory, not %T", m)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trap = trap
 	return nil
 }

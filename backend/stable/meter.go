@@ -156,8 +156,12 @@ func (m *meter) grow(pages uint64) {
 	m.cur.Cycles += m.costs.PerGrow
 }
 
-// end closes the current message.
+// end closes the current message; a message that did nothing (the end of a
+// transaction already counted) leaves the counters alone.
 func (m *meter) end(committed, trapped bool) {
+	if !committed && !trapped && m.cur == (Stats{}) {
+		return
+	}
 	if committed {
 		m.cur.Commits++
 	}
