@@ -141,3 +141,37 @@ func TestImageOneProcessAtATime(t *testing.T) {
 		t.Fatal("an image open elsewhere opened again")
 	}
 }
+
+func TestLimitsAndCosts(t *testing.T) {
+	b, err := New(NewMemory(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := b.Open("f", backend.OpenCreate|backend.OpenReadWrite)
+	b.SetCosts(Costs{PerCall: 1, PerByte: 0, PerDirtied: 10, PerGrow: 1000})
+	if _, err := v.WriteAt(make([]byte, 3*BlockSize), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Sync(0); err != nil {
+		t.Fatal(err)
+	}
+	last := b.Stats().Last
+	// The superblock and the three blocks, in two writes (adjacent blocks
+	// merge): 2 calls, 4 dirtied pages, one grow of one page.
+	if last.WriteCalls != 2 || last.PagesDirtied4K != 4 || last.PagesDirtied64K != 2 || last.GrowCalls != 1 || last.PagesGrown != 1 || last.Commits != 1 {
+		t.Fatalf("counters %+v", last)
+	}
+	if want := uint64(2*1 + 4*10 + 1000); last.Cycles != want {
+		t.Fatalf("cycles %d, want %d", last.Cycles, want)
+	}
+	b.EnforceLimits(&Limits{MaxDirtied: 2 * BlockSize})
+	if _, err := v.WriteAt(make([]byte, 3*BlockSize), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Sync(0); !errors.Is(err, ErrLimit) || !errors.Is(err, backend.ErrFull) {
+		t.Fatalf("over the dirtied limit: %v", err)
+	}
+	if b.Stats().Total.Traps != 1 {
+		t.Fatalf("the failed message is not counted as a trap: %+v", b.Stats().Total)
+	}
+}

@@ -1,6 +1,7 @@
 // Command stablesqlite is a small SQL shell over the stablesqlite driver.
 //
 //	stablesqlite [-json] [DSN] [SQL...]
+//	stablesqlite image layout|export|import PATH [NAME FILE]
 //
 // It runs the SQL given as arguments, or else reads statements from standard
 // input, and prints each result as an aligned table (or, with -json, one
@@ -10,7 +11,11 @@
 //
 //	stablesqlite "select sqlite_version()"
 //
-// runs a query on :memory:. Dot commands: .tables, .schema [TABLE], .quit.
+// runs a query on :memory:. Dot commands: .tables, .schema [TABLE], .stats
+// and .layout (for a stable memory), .quit.
+//
+// The image subcommands print the layout of a stable-memory image, and
+// convert a database between an image and an ordinary SQLite file.
 package main
 
 import (
@@ -33,10 +38,14 @@ import (
 func main() {
 	jsonOut := flag.Bool("json", false, "print results as JSON")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: stablesqlite [-json] [DSN] [SQL...]")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: stablesqlite [-json] [DSN] [SQL...]\n"+imageUsage)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	run := run
+	if flag.Arg(0) == "image" {
+		run = func(args []string, _ io.Reader, out io.Writer, _ bool) error { return runImage(args[1:], out) }
+	}
 	if err := run(flag.Args(), os.Stdin, os.Stdout, *jsonOut); err != nil {
 		fmt.Fprintln(os.Stderr, "stablesqlite:", err)
 		os.Exit(1)
@@ -176,8 +185,17 @@ func (sh *shell) dot(ctx context.Context, line string) error {
 			q += " and tbl_name = " + quote(arg)
 		}
 		return sh.lines(ctx, q+" order by rowid")
+	case ".stats":
+		return sh.stats(ctx)
+	case ".layout":
+		sb, err := sh.stableBackend()
+		if err != nil {
+			return err
+		}
+		printLayout(sh.out, sb)
+		return nil
 	case ".help":
-		fmt.Fprintln(sh.out, ".tables          list tables and views\n.schema [TABLE]  show CREATE statements\n.quit            exit")
+		fmt.Fprintln(sh.out, ".tables          list tables and views\n.schema [TABLE]  show CREATE statements\n.stats           stable memory: what the last message and all of them cost\n.layout          stable memory: files and extents\n.quit            exit")
 		return nil
 	}
 	return fmt.Errorf("unknown command %s (try .help)", cmd)

@@ -65,3 +65,41 @@ func TestErrors(t *testing.T) {
 		t.Fatal("bad DSN accepted")
 	}
 }
+
+func TestStableImageCommands(t *testing.T) {
+	dir := t.TempDir()
+	image := filepath.Join(dir, "m.img")
+	dsn := "file:main.db?vfs=stable&image=" + image
+	var out bytes.Buffer
+	if err := run([]string{dsn, "create table t(x); insert into t values (1), (2)"}, nil, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{dsn}, strings.NewReader("insert into t values (3);\n.stats\n.layout\n"), &out, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "dirtied 4K") || !strings.Contains(got, "main.db") || !strings.Contains(got, "format version 1") {
+		t.Fatalf(".stats/.layout printed %q", got)
+	}
+	exported := filepath.Join(dir, "out.db")
+	if err := runImage([]string{"export", image, "main.db", exported}, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run([]string{"file:" + exported + "?mode=ro", "select group_concat(x) from t"}, nil, &out, false); err != nil || out.String() != "1,2,3\n" {
+		t.Fatalf("exported file reads %q, %v", out.String(), err)
+	}
+	if err := runImage([]string{"import", image, "copy.db", exported}, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := runImage([]string{"layout", image}, &out); err != nil || !strings.Contains(out.String(), "copy.db") {
+		t.Fatalf("layout after import: %q, %v", out.String(), err)
+	}
+	if err := runImage([]string{"frobnicate", image}, &out); err == nil {
+		t.Fatal("unknown image subcommand accepted")
+	}
+	if err := run([]string{":memory:", ".stats"}, nil, &out, false); err == nil {
+		t.Fatal(".stats on a non-stable database succeeded")
+	}
+}
