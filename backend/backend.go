@@ -149,6 +149,12 @@ type AtomicBatcher interface {
 	RollbackAtomicWrite() error
 }
 
+// PragmaDefaulter is implemented by backends that want every connection on
+// them to start with some pragmas (run before the user's own).
+type PragmaDefaulter interface {
+	DefaultPragmas() []string
+}
+
 // SizeHinter is implemented by volumes that want to hear how large SQLite
 // expects the file to grow.
 type SizeHinter interface {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/heap"
 	"github.com/stablesqlite/stablesqlite/wasm"
 )
@@ -78,7 +79,11 @@ func (c *Conn) setup(ctx context.Context) error {
 	if _, err := c.inst.BusyTimeout(c.db, int32(c.cfg.busyTimeout.Milliseconds())); err != nil {
 		return err
 	}
-	for _, p := range c.cfg.pragmas {
+	pragmas := c.cfg.pragmas
+	if d, ok := c.cfg.backend.(backend.PragmaDefaulter); ok {
+		pragmas = append(d.DefaultPragmas(), pragmas...)
+	}
+	for _, p := range pragmas {
 		if err := c.execSimple(ctx, p); err != nil {
 			return fmt.Errorf("stablesqlite: %s: %w", p, err)
 		}

@@ -493,3 +493,39 @@ func TestStableOver4GiB(t *testing.T) {
 	}
 	t.Logf("database of %d bytes in a %d-page image", size, img.Size())
 }
+
+// A transaction larger than the batch budget falls back to SQLite's
+// rollback journal and is still atomic and correct.
+func TestStableBatchFallsBackToJournal(t *testing.T) {
+	db, b, mem := openStable(t, 0)
+	db.SetMaxOpenConns(1)
+	fill(t, db, 100)
+	b.SetBatchBudget(64 << 10)
+	commits := b.Stats().Total.Commits
+	mustExec(t, db, "insert into t(v) select randomblob(1000) from t, t as u") // about 10 MB
+	// A batch commits once; the journal protocol commits at each of SQLite's syncs.
+	if n := b.Stats().Total.Commits - commits; n < 2 {
+		t.Fatalf("the transaction committed %d times: it did not fall back to a journal", n)
+	}
+	var n int
+	var check string
+	if err := db.QueryRow("select count(*), (select integrity_check from pragma_integrity_check) from t").Scan(&n, &check); err != nil || n != 10100 || check != "ok" {
+		t.Fatalf("after a journaled transaction: %d rows, %q, %v", n, check, err)
+	}
+	// The journal existed (its pages were freed) and is gone now.
+	for _, f := range b.Files() {
+		if f.Name != "main.db" {
+			t.Errorf("file %q left in the memory", f.Name)
+		}
+	}
+	// A failing big transaction leaves no trace either.
+	before := memBytes(t, mem)
+	tx, _ := db.Begin()
+	if _, err := tx.Exec("insert into t(v) select randomblob(1000) from t limit 5000"); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	if !bytes.Equal(before, memBytes(t, mem)) {
+		t.Fatal("a rolled-back journaled transaction changed the memory")
+	}
+}

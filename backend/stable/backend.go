@@ -112,6 +112,13 @@ func (b *Backend) load() error {
 	return nil
 }
 
+// DefaultPragmas turns off SQLite's cache spill: a transaction's pages stay
+// in SQLite's cache until it commits, as the platform holds a message's
+// writes, so a transaction that is rolled back never touches the memory.
+// A connection can turn it back on (PRAGMA cache_spill=ON) to bound its
+// cache; large transactions then spill through a rollback journal.
+func (b *Backend) DefaultPragmas() []string { return []string{"PRAGMA cache_spill=OFF"} }
+
 // SetBatchBudget sets how many bytes one atomic batch may change before
 // SQLite falls back to a journal.
 func (b *Backend) SetBatchBudget(bytes int) {

@@ -1,0 +1,87 @@
+package wasm
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// The host functions carry 64-bit file offsets whole, and answer bad guest
+// pointers with an error code, never a panic.
+func TestHostOffsetsAndBounds(t *testing.T) {
+	inst, err := New(Config{Backend: heap.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	ctx := inst.ctx
+	v, _, err := inst.env.backend.Open("/big", backend.OpenCreate|backend.OpenReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := inst.env.add(v)
+	buf := inst.scratch.ptr
+	inst.mem.Write(buf, []byte("far away"))
+	const off = 5<<30 + 123
+	stack := []uint64{uint64(h), off, uint64(buf), 8}
+	volWrite(ctx, inst.mod, stack)
+	if rc := int32(stack[0]); rc != rcOK {
+		t.Fatalf("vol_write at 5 GiB: rc %d", rc)
+	}
+	got := make([]byte, 8)
+	if _, err := v.ReadAt(got, off); err != nil || string(got) != "far away" {
+		t.Fatalf("backend has %q at 5 GiB, %v", got, err)
+	}
+	inst.mem.Write(buf, make([]byte, 8))
+	stack = []uint64{uint64(h), off, uint64(buf), 8}
+	volRead(ctx, inst.mod, stack)
+	if back, _ := inst.mem.Read(buf, 8); int32(stack[0]) != rcOK || !bytes.Equal(back, []byte("far away")) {
+		t.Fatalf("vol_read at 5 GiB: rc %d, %q", int32(stack[0]), back)
+	}
+	// A short read zero-fills and says so.
+	inst.mem.Write(buf, []byte("xxxxxxxxxxxxxxxx"))
+	stack = []uint64{uint64(h), off + 4, uint64(buf), 16}
+	volRead(ctx, inst.mod, stack)
+	if back, _ := inst.mem.Read(buf, 16); int32(stack[0]) != rcIOErrShortRead || !bytes.Equal(back, append([]byte("away"), make([]byte, 12)...)) {
+		t.Fatalf("short read: rc %d, %q", int32(stack[0]), back)
+	}
+	// Pointers past the guest's memory, unknown handles and negative offsets.
+	size := inst.mem.Size()
+	for name, call := range map[string]func() int32{
+		"read past memory": func() int32 {
+			s := []uint64{uint64(h), 0, uint64(size - 4), 8}
+			volRead(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+		"write past memory": func() int32 {
+			s := []uint64{uint64(h), 0, uint64(size), 1}
+			volWrite(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+		"unknown handle": func() int32 { s := []uint64{999, 0, uint64(buf), 1}; volRead(ctx, inst.mod, s); return int32(s[0]) },
+		"negative offset": func() int32 {
+			s := []uint64{uint64(h), api.EncodeI64(-1), uint64(buf), 1}
+			volWrite(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+		"size out pointer": func() int32 { s := []uint64{uint64(h), uint64(size)}; volSize(ctx, inst.mod, s); return int32(s[0]) },
+		"open name pointer": func() int32 {
+			s := []uint64{uint64(size), 10, 6, uint64(buf)}
+			volOpen(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+		"open out pointer": func() int32 {
+			inst.mem.WriteString(buf, "/x")
+			s := []uint64{uint64(buf), 2, 6, uint64(size - 2)}
+			volOpen(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+	} {
+		if rc := call(); rc == rcOK {
+			t.Errorf("%s: rc OK", name)
+		}
+	}
+}
