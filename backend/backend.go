@@ -155,6 +155,38 @@ type PragmaDefaulter interface {
 	DefaultPragmas() []string
 }
 
+// ShmFlags are SQLite's SQLITE_SHM_* lock flags.
+type ShmFlags int
+
+// The shm lock flags.
+const (
+	ShmUnlock    ShmFlags = 1
+	ShmLock      ShmFlags = 2
+	ShmShared    ShmFlags = 4
+	ShmExclusive ShmFlags = 8
+)
+
+// SharedMemory is implemented by volumes of database files that support WAL
+// mode: the WAL index, shared by every connection of the file. Package shm
+// implements it for any backend.
+//
+// Every connection is its own Wasm instance and keeps a private copy of each
+// region; ShmSync reconciles that copy with the shared regions.
+type SharedMemory interface {
+	// ShmMap maps region (of size bytes) for this volume; it reports false
+	// when the region does not exist and extend is false.
+	ShmMap(region, size int, extend bool) (bool, error)
+	// ShmLock takes or releases SQLite's shm locks [offset, offset+n);
+	// ErrBusy on conflict.
+	ShmLock(offset, n int, flags ShmFlags) error
+	// ShmSync publishes what changed in private (this connection's copy of
+	// region) since the last sync, then copies in what others published.
+	ShmSync(region int, private []byte, publish, receive bool)
+	// ShmUnmap releases the volume's shm locks and mappings; delete asks
+	// for the shared memory to be discarded.
+	ShmUnmap(delete bool) error
+}
+
 // SizeHinter is implemented by volumes that want to hear how large SQLite
 // expects the file to grow.
 type SizeHinter interface {

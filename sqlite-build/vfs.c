@@ -5,8 +5,13 @@
 ** the Go backend on the other side.
 **
 ** Shape borrowed from SQLite's test_demovfs.c: one sqlite3_file subclass,
-** one io_methods table, one sqlite3_vfs. Shared memory (WAL) is not offered
-** yet, so WAL needs PRAGMA locking_mode=EXCLUSIVE.
+** one io_methods table, one sqlite3_vfs.
+**
+** Shared memory for WAL: every connection is its own Wasm instance, so the
+** WAL index cannot be one mapping shared by all. Each connection keeps its
+** own copy of each region in its memory; the host holds the shared copy
+** and reconciles the two at every shm lock change and barrier, which are
+** exactly the points where SQLite expects to see other connections' work.
 */
 
 typedef struct ssFile {
@@ -14,9 +19,20 @@ typedef struct ssFile {
   int32_t h;       /* host handle */
   int32_t iocap;   /* SQLITE_IOCAP_* from the host */
   int32_t sector;  /* sector size from the host */
+  int nShm;        /* entries in apShm */
+  void **apShm;    /* this connection's copies of the shm regions */
 } ssFile;
 
+static void ssShmFree(ssFile *p){
+  int i;
+  for(i=0; i<p->nShm; i++) sqlite3_free(p->apShm[i]);
+  sqlite3_free(p->apShm);
+  p->apShm = 0;
+  p->nShm = 0;
+}
+
 static int ssClose(sqlite3_file *f){
+  ssShmFree((ssFile*)f);
   return ss_host_close(((ssFile*)f)->h);
 }
 
@@ -80,8 +96,55 @@ static int ssDeviceCharacteristics(sqlite3_file *f){
   return ((ssFile*)f)->iocap;
 }
 
+/* The host answers SQLITE_NOTFOUND when the region does not exist and
+** bExtend is false. */
+static int ssShmMap(sqlite3_file *f, int iRegion, int szRegion, int bExtend,
+                    void volatile **pp){
+  ssFile *p = (ssFile*)f;
+  int rc;
+  *pp = 0;
+  if( iRegion>=p->nShm ){
+    void **a = sqlite3_realloc64(p->apShm, (iRegion+1)*sizeof(void*));
+    if( !a ) return SQLITE_IOERR_NOMEM;
+    memset(&a[p->nShm], 0, (iRegion+1-p->nShm)*sizeof(void*));
+    p->apShm = a;
+    p->nShm = iRegion+1;
+  }
+  if( p->apShm[iRegion]==0 ){
+    void *buf = sqlite3_malloc(szRegion);
+    if( !buf ) return SQLITE_IOERR_NOMEM;
+    rc = ss_host_shm_map(p->h, iRegion, szRegion, bExtend, buf);
+    if( rc==SQLITE_NOTFOUND ){
+      sqlite3_free(buf);
+      return SQLITE_OK;
+    }
+    if( rc!=SQLITE_OK ){
+      sqlite3_free(buf);
+      return rc;
+    }
+    p->apShm[iRegion] = buf;
+  }
+  *pp = p->apShm[iRegion];
+  return SQLITE_OK;
+}
+
+static int ssShmLock(sqlite3_file *f, int offset, int n, int flags){
+  return ss_host_shm_lock(((ssFile*)f)->h, offset, n, flags);
+}
+
+static void ssShmBarrier(sqlite3_file *f){
+  ss_host_shm_barrier(((ssFile*)f)->h);
+}
+
+static int ssShmUnmap(sqlite3_file *f, int deleteFlag){
+  ssFile *p = (ssFile*)f;
+  int rc = ss_host_shm_unmap(p->h, deleteFlag);
+  ssShmFree(p);
+  return rc;
+}
+
 static const sqlite3_io_methods ssIoMethods = {
-  1,                        /* iVersion: no shared memory, no mmap */
+  2,                        /* iVersion: shared memory, no mmap */
   ssClose,
   ssRead,
   ssWrite,
@@ -94,6 +157,10 @@ static const sqlite3_io_methods ssIoMethods = {
   ssFileControl,
   ssSectorSize,
   ssDeviceCharacteristics,
+  ssShmMap,
+  ssShmLock,
+  ssShmBarrier,
+  ssShmUnmap,
 };
 
 static int ssOpen(sqlite3_vfs *vfs, sqlite3_filename zName, sqlite3_file *f,
@@ -103,6 +170,7 @@ static int ssOpen(sqlite3_vfs *vfs, sqlite3_filename zName, sqlite3_file *f,
   int rc = ss_host_open(zName, zName ? (int32_t)strlen(zName) : 0, flags, &res);
   p->base.pMethods = 0;   /* SQLite must not call xClose after a failed open */
   if( rc!=SQLITE_OK ) return rc;
+  memset(p, 0, sizeof(*p));
   p->h = res.handle;
   p->iocap = res.iocap;
   p->sector = res.sector>0 ? res.sector : 4096;

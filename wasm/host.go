@@ -39,6 +39,9 @@ const (
 	rcIOErrCheckRes   = rcIOErr | 14<<8
 	rcIOErrLock       = rcIOErr | 15<<8
 	rcIOErrClose      = rcIOErr | 16<<8
+	rcIOErrShmOpen    = rcIOErr | 18<<8
+	rcIOErrShmLock    = rcIOErr | 20<<8
+	rcIOErrShmMap     = rcIOErr | 21<<8
 	rcIOErrDeleteNone = rcIOErr | 23<<8
 	rcIOErrBeginAtom  = rcIOErr | 29<<8
 	rcIOErrCommitAtom = rcIOErr | 30<<8
@@ -106,6 +109,10 @@ func exportHost(ctx context.Context, r wazero.Runtime) error {
 	fn("vol_unlock", volUnlock, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn("vol_check_reserved", volCheckReserved, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn("vol_control", volControl, []api.ValueType{i32, i32, i64}, []api.ValueType{i32})
+	fn("shm_map", shmMap, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("shm_lock", shmLock, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("shm_barrier", shmBarrier, []api.ValueType{i32}, nil)
+	fn("shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32})
 	fn("vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32}, []api.ValueType{i32})
 	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("sys_time", sysTime, nil, []api.ValueType{i64})
@@ -173,6 +180,10 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 
 func volClose(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
+	if sm := shmOf(e, uint32(stack[0])); sm != nil && e.shm[uint32(stack[0])] != nil {
+		sm.ShmUnmap(false) // SQLite unmaps first; this is for a guest that did not
+		delete(e.shm, uint32(stack[0]))
+	}
 	v := e.remove(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rcIOErrClose)
@@ -332,6 +343,112 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 		}
 	}
 	ret(stack, rcNotFoundCtl)
+}
+
+// shmOf returns the volume's shared memory, if it has one.
+func shmOf(e *env, h uint32) backend.SharedMemory {
+	sm, _ := e.get(h).(backend.SharedMemory)
+	return sm
+}
+
+func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	h := uint32(stack[0])
+	region, size, extend, buf := int32(stack[1]), int32(stack[2]), int32(stack[3]) != 0, uint32(stack[4])
+	sm := shmOf(e, h)
+	if sm == nil {
+		ret(stack, rcIOErrShmOpen)
+		return
+	}
+	if region < 0 || size <= 0 {
+		ret(stack, rcIOErrShmMap)
+		return
+	}
+	private, ok := mod.Memory().Read(buf, uint32(size))
+	if !ok {
+		ret(stack, rcIOErrShmMap)
+		return
+	}
+	present, err := sm.ShmMap(int(region), int(size), extend)
+	if err != nil {
+		ret(stack, e.rc(err, rcIOErrShmMap))
+		return
+	}
+	if !present {
+		ret(stack, rcNotFoundCtl)
+		return
+	}
+	m := e.shm[h]
+	if m == nil {
+		m = &shmMapping{}
+		e.shm[h] = m
+	}
+	for len(m.ptrs) <= int(region) {
+		m.ptrs = append(m.ptrs, 0)
+	}
+	m.ptrs[region], m.size = buf, uint32(size)
+	sm.ShmSync(int(region), private, false, true)
+	ret(stack, rcOK)
+}
+
+// shmSync reconciles every region the guest has mapped for handle h.
+func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish, receive bool) {
+	m := e.shm[h]
+	if m == nil {
+		return
+	}
+	for region, p := range m.ptrs {
+		if p == 0 {
+			continue
+		}
+		if private, ok := mod.Memory().Read(p, m.size); ok {
+			sm.ShmSync(region, private, publish, receive)
+		}
+	}
+}
+
+// shmLock publishes this connection's changes before it lets go of a lock,
+// and takes in the others' after it gets one.
+func shmLock(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	h := uint32(stack[0])
+	offset, n, flags := int(int32(stack[1])), int(int32(stack[2])), backend.ShmFlags(int32(stack[3]))
+	sm := shmOf(e, h)
+	if sm == nil {
+		ret(stack, rcIOErrShmLock)
+		return
+	}
+	if flags&backend.ShmUnlock != 0 {
+		shmSync(e, mod, h, sm, true, false)
+	}
+	if err := sm.ShmLock(offset, n, flags); err != nil {
+		ret(stack, e.rc(err, rcIOErrShmLock))
+		return
+	}
+	if flags&backend.ShmLock != 0 {
+		shmSync(e, mod, h, sm, false, true)
+	}
+	ret(stack, rcOK)
+}
+
+func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	h := uint32(stack[0])
+	if sm := shmOf(e, h); sm != nil {
+		shmSync(e, mod, h, sm, true, true)
+	}
+}
+
+func shmUnmap(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	h := uint32(stack[0])
+	sm := shmOf(e, h)
+	delete(e.shm, h)
+	if sm == nil {
+		ret(stack, rcOK)
+		return
+	}
+	ret(stack, e.rc(sm.ShmUnmap(int32(stack[1]) != 0), rcIOErrShmMap))
 }
 
 func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {

@@ -28,10 +28,18 @@ type env struct {
 	backend backend.Backend
 	vols    []backend.Volume // handle h is vols[h-1]; nil slots are free
 	free    []uint32
+	shm     map[uint32]*shmMapping // the guest's shm region copies, by handle
 
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
 	lastErr   error         // the last error a backend returned
+}
+
+// shmMapping is where a guest keeps its copies of the shm regions of one
+// volume.
+type shmMapping struct {
+	ptrs []uint32 // guest address of each region's copy (0: not mapped)
+	size uint32   // region size
 }
 
 func (e *env) add(v backend.Volume) uint32 {
@@ -115,7 +123,7 @@ func New(cfg Config) (*Instance, error) {
 	if err := e.init(pages); err != nil {
 		return nil, err
 	}
-	ev := &env{backend: cfg.Backend}
+	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
 	mod, err := e.runtime.InstantiateModule(ctx, e.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
@@ -152,6 +160,9 @@ func New(cfg Config) (*Instance, error) {
 func (i *Instance) Close() error {
 	for h := range i.env.vols {
 		if v := i.env.remove(uint32(h + 1)); v != nil {
+			if sm, ok := v.(backend.SharedMemory); ok && i.env.shm[uint32(h+1)] != nil {
+				sm.ShmUnmap(false)
+			}
 			v.Close()
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 // Backend opens files in the operating system's file system. Names are
@@ -41,6 +42,7 @@ func New() *Backend {
 
 // inode is the state shared by every handle on one file.
 type inode struct {
+	shm      shm.File // WAL index, kept in this process
 	id       fileID
 	lock     locking.File
 	writable bool // lock.OS goes through a descriptor open for writing
@@ -86,6 +88,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	if in == nil {
 		in = &inode{id: id}
 		in.lock.OS = newOSLock(f)
+		in.shm.Attach, in.shm.Detach = shmGuard(name)
 		b.inodes[id] = in
 	}
 	if !in.writable && osFlags&os.O_RDWR != 0 {
@@ -98,7 +101,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	in.refs++
 	in.files = append(in.files, f)
 	b.mu.Unlock()
-	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), name: name,
+	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), Handle: in.shm.NewHandle(), name: name,
 		readOnly:      flags&backend.OpenReadWrite == 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
 	return v, flags, nil
@@ -149,6 +152,7 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 }
 
 type volume struct {
+	*shm.Handle   // WAL index
 	b             *Backend
 	in            *inode
 	f             *os.File

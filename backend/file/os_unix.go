@@ -4,6 +4,7 @@ package file
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -90,3 +91,42 @@ func isNoSpace(err error) bool {
 }
 
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
+
+// shmDMS is the byte of the -shm file that SQLite's unix VFS locks while a
+// process uses the shared memory (its "dead man switch").
+const shmDMS = 128
+
+// shmGuard returns the Attach and Detach hooks of a database's WAL index.
+// The index lives in this process's memory, not in the -shm file, so while
+// it is in use this process holds a write lock on the -shm file's DMS byte:
+// a native SQLite in another process then cannot open the database in WAL
+// mode (it gets SQLITE_BUSY) instead of using a stale index, and if one
+// already has, Attach fails the same way.
+func shmGuard(dbPath string) (attach func() error, detach func(bool)) {
+	var f *os.File
+	attach = func() error {
+		var err error
+		f, err = os.OpenFile(dbPath+"-shm", os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return err
+		}
+		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: shmDMS, Len: 1}
+		if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+			f.Close()
+			f = nil
+			return fmt.Errorf("%w: the database's WAL index is in use by another process", backend.ErrBusy)
+		}
+		return nil
+	}
+	detach = func(delete bool) {
+		if f == nil {
+			return
+		}
+		if delete {
+			os.Remove(dbPath + "-shm")
+		}
+		f.Close() // releases the lock
+		f = nil
+	}
+	return attach, detach
+}

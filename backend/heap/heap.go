@@ -16,6 +16,7 @@ import (
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
 	"github.com/stablesqlite/stablesqlite/backend/memstore"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 // ErrInUse is returned when a database cannot be replaced or dropped
@@ -37,6 +38,7 @@ type file struct {
 	mu    sync.RWMutex // guards data
 	data  memstore.Store
 	lock  locking.File
+	shm   shm.File
 	opens int // open volumes; guarded by Backend.mu
 }
 
@@ -63,7 +65,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		b.files[name] = f
 	}
 	f.opens++
-	v := &volume{b: b, name: name, f: f, lock: f.lock.NewLock(),
+	v := &volume{b: b, name: name, f: f, lock: f.lock.NewLock(), Handle: f.shm.NewHandle(),
 		readOnly:      flags&backend.OpenReadOnly != 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
 	return v, flags, nil
@@ -197,6 +199,7 @@ func (b *Backend) Drop(name string) error {
 }
 
 type volume struct {
+	*shm.Handle   // WAL index
 	b             *Backend
 	name          string
 	f             *file

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 // DefaultBatchBudget is how many bytes of changed blocks one atomic batch
@@ -49,7 +50,8 @@ type Backend struct {
 	meter    meter
 
 	locks map[string]*locking.File
-	opens map[string]int // open volumes by name
+	shms  map[string]*shm.File // WAL indexes by database name
+	opens map[string]int       // open volumes by name
 }
 
 type msgKind int
@@ -78,7 +80,7 @@ var ErrMessage = errors.New("stable: message scope misuse")
 // wrapping ErrFormat.
 func New(mem Memory) (*Backend, error) {
 	b := &Backend{mem: mem, budget: DefaultBatchBudget, overlay: map[uint64][]byte{},
-		locks: map[string]*locking.File{}, opens: map[string]int{}, meter: newMeter()}
+		locks: map[string]*locking.File{}, shms: map[string]*shm.File{}, opens: map[string]int{}, meter: newMeter()}
 	b.size = mem.Size()
 	if b.size == 0 {
 		b.workSize = firstPage
@@ -545,7 +547,12 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		b.locks[name] = lf
 	}
 	b.opens[name]++
-	return &volume{b: b, name: name, lock: lf.NewLock(),
+	sf := b.shms[name]
+	if sf == nil {
+		sf = &shm.File{}
+		b.shms[name] = sf
+	}
+	return &volume{b: b, name: name, lock: lf.NewLock(), Handle: sf.NewHandle(),
 		readOnly:      flags&backend.OpenReadOnly != 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}, flags, nil
 }
@@ -581,6 +588,7 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 }
 
 type volume struct {
+	*shm.Handle   // WAL index
 	b             *Backend
 	name          string
 	lock          *locking.Lock

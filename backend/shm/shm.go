@@ -1,0 +1,202 @@
+// Package shm implements SQLite's WAL-index shared memory for backends:
+// regions shared by every handle of one database file, SQLite's eight shm
+// locks, and the reconciliation of each handle's private copy (it lives in
+// the handle's own Wasm memory) with the shared regions.
+package shm
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+)
+
+// NLocks is SQLITE_SHM_NLOCK.
+const NLocks = 8
+
+// File is the shared memory of one database file. The zero value is ready.
+type File struct {
+	// Attach, if set, is called when the first handle maps a region, and
+	// Detach when the last one unmaps (the file backend uses them to keep
+	// other processes out while the shared memory lives in this process).
+	Attach func() error
+	Detach func(delete bool)
+
+	mu      sync.Mutex
+	regions [][]byte
+	users   int
+	shared  [NLocks]int
+	excl    [NLocks]*Handle
+}
+
+// Handle is one volume's view of a File; it implements the methods of
+// backend.SharedMemory.
+type Handle struct {
+	f       *File
+	mapped  bool
+	shadows [][]byte // what this handle last synced, per region
+	shared  uint8    // lock slots held shared
+	excl    uint8    // lock slots held exclusive
+}
+
+// NewHandle returns a handle on f for one volume.
+func (f *File) NewHandle() *Handle { return &Handle{f: f} }
+
+// ShmMap implements backend.SharedMemory.
+func (h *Handle) ShmMap(region, size int, extend bool) (bool, error) {
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if region < 0 || size <= 0 || size > 1<<20 {
+		return false, fmt.Errorf("shm: bad region %d of %d bytes", region, size)
+	}
+	if len(f.regions) > 0 && len(f.regions[0]) != size {
+		return false, fmt.Errorf("shm: region size %d, mapped before as %d", size, len(f.regions[0]))
+	}
+	if !h.mapped {
+		if f.users == 0 && f.Attach != nil {
+			if err := f.Attach(); err != nil {
+				return false, err
+			}
+		}
+		f.users++
+		h.mapped = true
+	}
+	if region >= len(f.regions) {
+		if !extend {
+			return false, nil
+		}
+		for len(f.regions) <= region {
+			f.regions = append(f.regions, make([]byte, size))
+		}
+	}
+	for len(h.shadows) <= region {
+		h.shadows = append(h.shadows, nil)
+	}
+	return true, nil
+}
+
+// ShmSync implements backend.SharedMemory.
+func (h *Handle) ShmSync(region int, private []byte, publish, receive bool) {
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if region >= len(f.regions) || region >= len(h.shadows) || len(private) != len(f.regions[region]) {
+		return
+	}
+	shared := f.regions[region]
+	shadow := h.shadows[region]
+	if shadow == nil {
+		// First sync of a new mapping: the private copy is uninitialised.
+		copy(private, shared)
+		h.shadows[region] = bytes.Clone(shared)
+		return
+	}
+	const chunk = 64
+	for i := 0; i < len(shared); i += chunk {
+		j := min(i+chunk, len(shared))
+		if publish && !bytes.Equal(private[i:j], shadow[i:j]) {
+			for k := i; k < j; k++ {
+				if private[k] != shadow[k] {
+					shared[k] = private[k]
+					shadow[k] = private[k]
+				}
+			}
+		}
+		if receive && !bytes.Equal(shared[i:j], shadow[i:j]) {
+			for k := i; k < j; k++ {
+				if shared[k] != shadow[k] {
+					private[k] = shared[k]
+					shadow[k] = shared[k]
+				}
+			}
+		}
+	}
+}
+
+// Regions returns how many regions h has mapped.
+func (h *Handle) Regions() int {
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return len(h.shadows)
+}
+
+// ShmLock implements backend.SharedMemory, with the rules of os_unix.c's
+// unixShmLock among the handles of the file.
+func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
+	if offset < 0 || n < 1 || offset+n > NLocks {
+		return fmt.Errorf("shm: bad lock range [%d, %d)", offset, offset+n)
+	}
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	mask := uint8((1<<n - 1) << offset)
+	switch {
+	case flags&backend.ShmUnlock != 0:
+		for i := offset; i < offset+n; i++ {
+			bit := uint8(1) << i
+			if h.excl&bit != 0 {
+				f.excl[i] = nil
+			}
+			if h.shared&bit != 0 {
+				f.shared[i]--
+			}
+		}
+		h.excl &^= mask
+		h.shared &^= mask
+	case flags&backend.ShmShared != 0:
+		if h.shared&mask == mask {
+			return nil
+		}
+		for i := offset; i < offset+n; i++ {
+			if f.excl[i] != nil && f.excl[i] != h {
+				return backend.ErrBusy
+			}
+		}
+		for i := offset; i < offset+n; i++ {
+			if h.shared&(1<<i) == 0 {
+				f.shared[i]++
+			}
+		}
+		h.shared |= mask
+	default:
+		for i := offset; i < offset+n; i++ {
+			own := 0
+			if h.shared&(1<<i) != 0 {
+				own = 1
+			}
+			if f.excl[i] != nil && f.excl[i] != h || f.shared[i]-own > 0 {
+				return backend.ErrBusy
+			}
+		}
+		for i := offset; i < offset+n; i++ {
+			f.excl[i] = h
+		}
+		h.excl |= mask
+	}
+	return nil
+}
+
+// ShmUnmap implements backend.SharedMemory. When the last handle unmaps,
+// the regions are dropped: the next connection rebuilds the index from the
+// WAL, as SQLite does when it finds no shared memory.
+func (h *Handle) ShmUnmap(delete bool) error {
+	h.ShmLock(0, NLocks, backend.ShmUnlock)
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h.shadows = nil
+	if !h.mapped {
+		return nil
+	}
+	h.mapped = false
+	f.users--
+	if f.users == 0 {
+		f.regions = nil
+		if f.Detach != nil {
+			f.Detach(delete)
+		}
+	}
+	return nil
+}
