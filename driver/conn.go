@@ -22,6 +22,7 @@ const (
 // Conn is a connection: one Wasm instance running one SQLite connection.
 // Through sql.Conn.Raw it also offers what database/sql has no place for.
 type Conn struct {
+	cb       callbacks
 	inst     *wasm.Instance
 	db       uint32
 	cfg      *config
@@ -54,6 +55,7 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 		return nil, err
 	}
 	c := &Conn{inst: inst, cfg: cfg}
+	inst.SetCallbackHandler(c.handle)
 	stop := inst.Watch(ctx)
 	db, rc, err := inst.Open(cfg.name, cfg.flags)
 	stop()
@@ -88,8 +90,11 @@ func (c *Conn) setup(ctx context.Context) error {
 			return fmt.Errorf("stablesqlite: %s: %w", p, err)
 		}
 	}
-	return nil
+	return c.runConnectHooks()
 }
+
+// bg is the context of calls that have none of their own.
+func (c *Conn) bg() context.Context { return context.Background() }
 
 // error turns a result code into the error the caller sees: the context's
 // error when the statement was interrupted because ctx ended.

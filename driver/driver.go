@@ -113,6 +113,15 @@ func WithMemoryLimit(bytes int64) Option {
 	}
 }
 
+// WithConnectHook runs hook on every new connection of the Connector, after
+// its pragmas (to add functions, collations or hooks).
+func WithConnectHook(hook func(*Conn) error) Option {
+	return func(c *config) error {
+		c.connectHooks = append(c.connectHooks, hook)
+		return nil
+	}
+}
+
 // WithBusyTimeout sets how long a connection waits for a lock.
 func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) error {

@@ -61,13 +61,14 @@ func lookupBackend(name string) (backend.Backend, error) {
 
 // config is what a DSN and Connector options decide for every connection.
 type config struct {
-	backend     backend.Backend // nil: a private in-memory database
-	name        string          // the file name SQLite opens
-	flags       int32           // SQLITE_OPEN_*
-	pragmas     []string        // statements run on every new connection
-	txlock      string          // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
-	busyTimeout time.Duration
-	memoryLimit int64 // bytes; 0: the wasm default
+	backend      backend.Backend // nil: a private in-memory database
+	name         string          // the file name SQLite opens
+	flags        int32           // SQLITE_OPEN_*
+	pragmas      []string        // statements run on every new connection
+	txlock       string          // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
+	busyTimeout  time.Duration
+	memoryLimit  int64 // bytes; 0: the wasm default
+	connectHooks []func(*Conn) error
 }
 
 // parseDSN reads a DSN (see the package documentation).

@@ -1,8 +1,11 @@
 package driver
 
 import (
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stablesqlite/stablesqlite/backend"
 )
 
 // TimeFormat is how time.Time arguments are stored: text that SQLite's date
@@ -91,4 +94,12 @@ func fromText(s string, decl string) any {
 		}
 	}
 	return s
+}
+
+// checkImage checks an SQLite file image before SQLite sees it.
+func checkImage(image []byte) error {
+	if err := backend.CheckImage(image); err != nil {
+		return fmt.Errorf("stablesqlite: %w", err)
+	}
+	return nil
 }

@@ -10,8 +10,6 @@
 ** all of its columns is one call.
 */
 
-#define EXPORT(name) __attribute__((export_name(#name)))
-
 typedef struct ssSlot {
   int32_t type;
   int32_t len;
@@ -22,12 +20,12 @@ static int ssProgress(void *unused){
   return ss_host_interrupted();
 }
 
-/* Opens a connection with extended result codes and the interrupt check.
-** *ppDb is set even on failure, so that the caller can read the message and
-** close it. */
+/* Opens a connection (on VFS zVfs, or the default one when 0) with
+** extended result codes and the interrupt check. *ppDb is set even on
+** failure, so that the caller can read the message and close it. */
 EXPORT(ss_open)
-int ss_open(const char *zName, int flags, sqlite3 **ppDb){
-  int rc = sqlite3_open_v2(zName, ppDb, flags, 0);
+int ss_open(const char *zName, int flags, const char *zVfs, sqlite3 **ppDb){
+  int rc = sqlite3_open_v2(zName, ppDb, flags, zVfs);
   if( *ppDb ){
     sqlite3_extended_result_codes(*ppDb, 1);
     sqlite3_progress_handler(*ppDb, 1000, ssProgress, 0);
@@ -152,4 +150,188 @@ int ss_columns(sqlite3_stmt *pStmt, int32_t *out, int nCap){
     out[2*i+1] = (int32_t)(intptr_t)sqlite3_column_decltype(pStmt, i);
   }
   return n;
+}
+
+/*
+** Callbacks into Go. Every user function, collation and hook goes through
+** one host import, ss_host_callback(kind, id, aux, argc, argv, result):
+** the arguments travel as slots, the result comes back as one slot (text
+** and blob results in memory the host got from malloc, which SQLite frees
+** with free). A result of type SS_ERROR carries an error message.
+*/
+#define SS_CB_FUNC      1   /* scalar function call */
+#define SS_CB_STEP      2   /* aggregate or window step */
+#define SS_CB_FINAL     3   /* aggregate or window final */
+#define SS_CB_VALUE     4   /* window value */
+#define SS_CB_INVERSE   5   /* window inverse */
+#define SS_CB_DESTROY   6   /* the function or collation is gone */
+#define SS_CB_COLLATE   7   /* collation compare */
+#define SS_CB_COMMIT    8   /* commit hook */
+#define SS_CB_ROLLBACK  9   /* rollback hook */
+#define SS_CB_UPDATE    10  /* update hook */
+#define SS_ERROR        6   /* slot type of an error result */
+
+static void ssValueSlot(ssSlot *s, sqlite3_value *v){
+  int t = sqlite3_value_type(v);
+  s->type = t;
+  s->len = 0;
+  s->value = 0;
+  switch( t ){
+    case SQLITE_INTEGER: s->value = sqlite3_value_int64(v); break;
+    case SQLITE_FLOAT: {
+      double d = sqlite3_value_double(v);
+      memcpy(&s->value, &d, sizeof d);
+      break;
+    }
+    case SQLITE_TEXT:
+      s->value = (int64_t)(intptr_t)sqlite3_value_text(v);
+      s->len = sqlite3_value_bytes(v);
+      break;
+    case SQLITE_BLOB:
+      s->value = (int64_t)(intptr_t)sqlite3_value_blob(v);
+      s->len = sqlite3_value_bytes(v);
+      break;
+  }
+}
+
+static void ssResult(sqlite3_context *ctx, ssSlot *r){
+  void *p = (void*)(intptr_t)r->value;
+  switch( r->type ){
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, r->value); break;
+    case SQLITE_FLOAT: {
+      double d;
+      memcpy(&d, &r->value, sizeof d);
+      sqlite3_result_double(ctx, d);
+      break;
+    }
+    case SQLITE_TEXT:
+      if( p ) sqlite3_result_text64(ctx, p, (sqlite3_uint64)r->len, free, SQLITE_UTF8);
+      else sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+      break;
+    case SQLITE_BLOB:
+      if( p ) sqlite3_result_blob64(ctx, p, (sqlite3_uint64)r->len, free);
+      else sqlite3_result_zeroblob(ctx, 0);
+      break;
+    case SS_ERROR:
+      sqlite3_result_error(ctx, p ? (const char*)p : "error in a Go function", r->len);
+      free(p);
+      break;
+    default:
+      sqlite3_result_null(ctx);
+      break;
+  }
+}
+
+static void ssCall(sqlite3_context *ctx, int kind, int argc, sqlite3_value **argv, void *aux){
+  ssSlot small[8];
+  ssSlot *a = small;
+  ssSlot r = {SQLITE_NULL, 0, 0};
+  int i;
+  if( argc>8 ){
+    a = malloc(argc*sizeof(ssSlot));
+    if( !a ){ sqlite3_result_error_nomem(ctx); return; }
+  }
+  for(i=0; i<argc; i++) ssValueSlot(&a[i], argv[i]);
+  ss_host_callback(kind, (int32_t)(intptr_t)sqlite3_user_data(ctx), aux, argc, a, &r);
+  if( a!=small ) free(a);
+  ssResult(ctx, &r);
+}
+
+/* The aggregate context holds the host's id for this aggregate instance. */
+static void *ssAggCtx(sqlite3_context *ctx, int create){
+  return sqlite3_aggregate_context(ctx, create ? (int)sizeof(int32_t) : 0);
+}
+
+static void ssFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  ssCall(ctx, SS_CB_FUNC, argc, argv, 0);
+}
+
+static void ssStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  void *agg = ssAggCtx(ctx, 1);
+  if( !agg ){ sqlite3_result_error_nomem(ctx); return; }
+  ssCall(ctx, SS_CB_STEP, argc, argv, agg);
+}
+
+static void ssInverse(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  ssCall(ctx, SS_CB_INVERSE, argc, argv, ssAggCtx(ctx, 1));
+}
+
+static void ssFinal(sqlite3_context *ctx){
+  ssCall(ctx, SS_CB_FINAL, 0, 0, ssAggCtx(ctx, 0));
+}
+
+static void ssValue(sqlite3_context *ctx){
+  ssCall(ctx, SS_CB_VALUE, 0, 0, ssAggCtx(ctx, 1));
+}
+
+static void ssDestroy(void *pApp){
+  ssSlot r = {SQLITE_NULL, 0, 0};
+  ss_host_callback(SS_CB_DESTROY, (int32_t)(intptr_t)pApp, 0, 0, 0, &r);
+}
+
+/* kind: 0 scalar, 1 aggregate, 2 window. The host's id becomes the
+** function's user data. */
+EXPORT(ss_create_function)
+int ss_create_function(sqlite3 *db, const char *zName, int nArg, int flags, int id, int kind){
+  void *pApp = (void*)(intptr_t)id;
+  switch( kind ){
+    case 0:
+      return sqlite3_create_function_v2(db, zName, nArg, flags|SQLITE_UTF8, pApp, ssFunc, 0, 0, ssDestroy);
+    case 1:
+      return sqlite3_create_function_v2(db, zName, nArg, flags|SQLITE_UTF8, pApp, 0, ssStep, ssFinal, ssDestroy);
+    default:
+      return sqlite3_create_window_function(db, zName, nArg, flags|SQLITE_UTF8, pApp, ssStep, ssFinal, ssValue, ssInverse, ssDestroy);
+  }
+}
+
+static int ssCollate(void *pArg, int n1, const void *p1, int n2, const void *p2){
+  ssSlot a[2] = {{SQLITE_TEXT, n1, (int64_t)(intptr_t)p1}, {SQLITE_TEXT, n2, (int64_t)(intptr_t)p2}};
+  ssSlot r = {SQLITE_INTEGER, 0, 0};
+  ss_host_callback(SS_CB_COLLATE, (int32_t)(intptr_t)pArg, 0, 2, a, &r);
+  return (int)r.value;
+}
+
+EXPORT(ss_create_collation)
+int ss_create_collation(sqlite3 *db, const char *zName, int id){
+  return sqlite3_create_collation_v2(db, zName, SQLITE_UTF8, (void*)(intptr_t)id, ssCollate, ssDestroy);
+}
+
+static int ssCommitHook(void *pArg){
+  ssSlot r = {SQLITE_INTEGER, 0, 0};
+  ss_host_callback(SS_CB_COMMIT, 0, 0, 0, 0, &r);
+  return (int)r.value;
+}
+
+static void ssRollbackHook(void *pArg){
+  ssSlot r = {SQLITE_NULL, 0, 0};
+  ss_host_callback(SS_CB_ROLLBACK, 0, 0, 0, 0, &r);
+}
+
+static void ssUpdateHook(void *pArg, int op, const char *zDb, const char *zTbl, sqlite3_int64 rowid){
+  ssSlot a[4] = {
+    {SQLITE_INTEGER, 0, op},
+    {SQLITE_TEXT, (int32_t)strlen(zDb), (int64_t)(intptr_t)zDb},
+    {SQLITE_TEXT, (int32_t)strlen(zTbl), (int64_t)(intptr_t)zTbl},
+    {SQLITE_INTEGER, 0, rowid},
+  };
+  ssSlot r = {SQLITE_NULL, 0, 0};
+  ss_host_callback(SS_CB_UPDATE, 0, 0, 4, a, &r);
+}
+
+/* Turns the commit (1), rollback (2) and update (4) hooks on or off. */
+EXPORT(ss_hooks)
+void ss_hooks(sqlite3 *db, int mask){
+  sqlite3_commit_hook(db, (mask&1) ? ssCommitHook : 0, 0);
+  sqlite3_rollback_hook(db, (mask&2) ? ssRollbackHook : 0, 0);
+  sqlite3_update_hook(db, (mask&4) ? ssUpdateHook : 0, 0);
+}
+
+/* Serializes schema zSchema into memory from malloc; writes its size at
+** pSize. 0 on failure. */
+EXPORT(ss_serialize)
+unsigned char *ss_serialize(sqlite3 *db, const char *zSchema, int64_t *pSize){
+  sqlite3_int64 n = 0;
+  unsigned char *p = sqlite3_serialize(db, zSchema, &n, 0);
+  *pSize = n;
+  return p;
 }

@@ -5,7 +5,9 @@
 **
 ** Conventions: pointers and lengths are offsets into this module's linear
 ** memory; file offsets and sizes are 64-bit; every storage call returns a
-** SQLite result code (SQLITE_OK on success).
+** SQLite result code (SQLITE_OK on success). `vfs` names the backend: 0 is
+** the connection's own, others are added by ss_register_vfs (for backups
+** from another backend).
 */
 #ifndef STABLESQLITE_HOST_H
 #define STABLESQLITE_HOST_H
@@ -22,7 +24,7 @@ typedef struct {
   int32_t sector;   /* sector size in bytes */
 } ssOpenResult;
 
-HOST(vol_open)     int32_t ss_host_open(const char *zName, int32_t nName, int32_t flags, ssOpenResult *out);
+HOST(vol_open)     int32_t ss_host_open(int32_t vfs, const char *zName, int32_t nName, int32_t flags, ssOpenResult *out);
 HOST(vol_close)    int32_t ss_host_close(int32_t h);
 HOST(vol_read)     int32_t ss_host_read(int32_t h, int64_t off, void *p, int32_t n);
 HOST(vol_write)    int32_t ss_host_write(int32_t h, int64_t off, const void *p, int32_t n);
@@ -37,8 +39,13 @@ HOST(shm_map)      int32_t ss_host_shm_map(int32_t h, int32_t region, int32_t si
 HOST(shm_lock)     int32_t ss_host_shm_lock(int32_t h, int32_t offset, int32_t n, int32_t flags);
 HOST(shm_barrier)  void    ss_host_shm_barrier(int32_t h);
 HOST(shm_unmap)    int32_t ss_host_shm_unmap(int32_t h, int32_t deleteFlag);
-HOST(vfs_delete)   int32_t ss_host_delete(const char *zName, int32_t nName, int32_t syncDir);
-HOST(vfs_access)   int32_t ss_host_access(const char *zName, int32_t nName, int32_t flags, int32_t *out);
+HOST(vfs_delete)   int32_t ss_host_delete(int32_t vfs, const char *zName, int32_t nName, int32_t syncDir);
+HOST(vfs_access)   int32_t ss_host_access(int32_t vfs, const char *zName, int32_t nName, int32_t flags, int32_t *out);
+
+/* One dispatch for every callback into Go: user functions, collations and
+** hooks. argv points to argc slots (see glue.c), result to one slot the
+** host fills; aux is the aggregate context, or 0. */
+HOST(callback)     int32_t ss_host_callback(int32_t kind, int32_t id, void *aux, int32_t argc, void *argv, void *result);
 
 HOST(sys_time)        int64_t ss_host_time(void);          /* Unix time in milliseconds */
 HOST(sys_random)      void    ss_host_random(void *p, int32_t n);

@@ -5,5 +5,6 @@
 */
 #include "sqlite3-binding.c"
 #include "host.h"
+#define EXPORT(name) __attribute__((export_name(#name)))
 #include "vfs.c"
 #include "glue.c"

@@ -163,11 +163,16 @@ static const sqlite3_io_methods ssIoMethods = {
   ssShmUnmap,
 };
 
+/* The host's backend number of a VFS: 0 for the default one. */
+static int32_t ssVfsId(sqlite3_vfs *vfs){
+  return (int32_t)(intptr_t)vfs->pAppData;
+}
+
 static int ssOpen(sqlite3_vfs *vfs, sqlite3_filename zName, sqlite3_file *f,
                   int flags, int *pOutFlags){
   ssFile *p = (ssFile*)f;
   ssOpenResult res = {0, 0, 0, 0};
-  int rc = ss_host_open(zName, zName ? (int32_t)strlen(zName) : 0, flags, &res);
+  int rc = ss_host_open(ssVfsId(vfs), zName, zName ? (int32_t)strlen(zName) : 0, flags, &res);
   p->base.pMethods = 0;   /* SQLite must not call xClose after a failed open */
   if( rc!=SQLITE_OK ) return rc;
   memset(p, 0, sizeof(*p));
@@ -180,12 +185,12 @@ static int ssOpen(sqlite3_vfs *vfs, sqlite3_filename zName, sqlite3_file *f,
 }
 
 static int ssDelete(sqlite3_vfs *vfs, const char *zName, int syncDir){
-  return ss_host_delete(zName, (int32_t)strlen(zName), syncDir);
+  return ss_host_delete(ssVfsId(vfs), zName, (int32_t)strlen(zName), syncDir);
 }
 
 static int ssAccess(sqlite3_vfs *vfs, const char *zName, int flags, int *pOut){
   int32_t out = 0;
-  int rc = ss_host_access(zName, (int32_t)strlen(zName), flags, &out);
+  int rc = ss_host_access(ssVfsId(vfs), zName, (int32_t)strlen(zName), flags, &out);
   *pOut = out;
   return rc;
 }
@@ -242,6 +247,24 @@ static sqlite3_vfs ssVfs = {
   ssGetLastError,
   ssCurrentTimeInt64,
 };
+
+/* Registers "stablesqlite<id>", the same VFS over the host's backend
+** number id, so that one connection can open databases of another backend
+** (to back them up). */
+EXPORT(ss_register_vfs)
+int ss_register_vfs(int id){
+  char zName[32];
+  sqlite3_vfs *p;
+  sqlite3_snprintf(sizeof zName, zName, "stablesqlite%d", id);
+  if( sqlite3_vfs_find(zName) ) return SQLITE_OK;
+  p = sqlite3_malloc(sizeof(*p) + sizeof zName);
+  if( !p ) return SQLITE_NOMEM;
+  *p = ssVfs;
+  p->zName = (char*)&p[1];
+  memcpy((char*)&p[1], zName, sizeof zName);
+  p->pAppData = (void*)(intptr_t)id;
+  return sqlite3_vfs_register(p, 0);
+}
 
 /* With SQLITE_OS_OTHER the application supplies the OS layer. */
 int sqlite3_os_init(void){

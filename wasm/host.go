@@ -98,7 +98,7 @@ func exportHost(ctx context.Context, r wazero.Runtime) error {
 	fn := func(name string, f api.GoModuleFunc, params, results []api.ValueType) {
 		b.NewFunctionBuilder().WithGoModuleFunction(f, params, results).Export(name)
 	}
-	fn("vol_open", volOpen, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("vol_open", volOpen, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("vol_close", volClose, []api.ValueType{i32}, []api.ValueType{i32})
 	fn("vol_read", volRead, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
 	fn("vol_write", volWrite, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
@@ -113,8 +113,9 @@ func exportHost(ctx context.Context, r wazero.Runtime) error {
 	fn("shm_lock", shmLock, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("shm_barrier", shmBarrier, []api.ValueType{i32}, nil)
 	fn("shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32}, []api.ValueType{i32})
-	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
+	fn("callback", callback, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("sys_time", sysTime, nil, []api.ValueType{i64})
 	fn("sys_random", sysRandom, []api.ValueType{i32, i32}, nil)
 	fn("sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32})
@@ -136,9 +137,10 @@ func guestName(mod api.Module, ptr, n uint32) (string, bool) {
 
 func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	ptr, n, flags, out := uint32(stack[0]), uint32(stack[1]), backend.OpenFlags(uint32(stack[2])), uint32(stack[3])
+	b := e.backendFor(stack[0])
+	ptr, n, flags, out := uint32(stack[1]), uint32(stack[2]), backend.OpenFlags(uint32(stack[3])), uint32(stack[4])
 	name, ok := guestName(mod, ptr, n)
-	if !ok {
+	if !ok || b == nil {
 		ret(stack, rcCantOpen)
 		return
 	}
@@ -148,7 +150,7 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	if name == "" {
 		v, granted = heap.NewTemp(), flags // unnamed temporary files live in memory
 	} else {
-		v, granted, err = e.backend.Open(name, flags)
+		v, granted, err = b.Open(name, flags)
 	}
 	if err != nil {
 		e.lastErr = err
@@ -453,12 +455,13 @@ func shmUnmap(ctx context.Context, mod api.Module, stack []uint64) {
 
 func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	name, ok := guestName(mod, uint32(stack[0]), uint32(stack[1]))
-	if !ok || name == "" {
+	b := e.backendFor(stack[0])
+	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	if !ok || name == "" || b == nil {
 		ret(stack, rcIOErrDelete)
 		return
 	}
-	err := e.backend.Delete(name, int32(stack[2]) != 0)
+	err := b.Delete(name, int32(stack[3]) != 0)
 	if errors.Is(err, backend.ErrNotFound) {
 		ret(stack, rcIOErrDeleteNone)
 		return
@@ -468,12 +471,13 @@ func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 
 func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	name, ok := guestName(mod, uint32(stack[0]), uint32(stack[1]))
-	if !ok {
+	b := e.backendFor(stack[0])
+	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	if !ok || b == nil {
 		ret(stack, rcIOErrAccess)
 		return
 	}
-	yes, err := e.backend.Access(name, backend.AccessMode(int32(stack[2])))
+	yes, err := b.Access(name, backend.AccessMode(int32(stack[3])))
 	if err != nil {
 		ret(stack, e.rc(err, rcIOErrAccess))
 		return
@@ -482,7 +486,7 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	if yes {
 		out = 1
 	}
-	if !mod.Memory().WriteUint32Le(uint32(stack[3]), out) {
+	if !mod.Memory().WriteUint32Le(uint32(stack[4]), out) {
 		ret(stack, rcIOErrAccess)
 		return
 	}

@@ -69,13 +69,19 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 		},
 		"size out pointer": func() int32 { s := []uint64{uint64(h), uint64(size)}; volSize(ctx, inst.mod, s); return int32(s[0]) },
 		"open name pointer": func() int32 {
-			s := []uint64{uint64(size), 10, 6, uint64(buf)}
+			s := []uint64{0, uint64(size), 10, 6, uint64(buf)}
+			volOpen(ctx, inst.mod, s)
+			return int32(s[0])
+		},
+		"open unknown vfs": func() int32 {
+			inst.mem.WriteString(buf, "/x")
+			s := []uint64{7, uint64(buf), 2, 6, uint64(buf + 64)}
 			volOpen(ctx, inst.mod, s)
 			return int32(s[0])
 		},
 		"open out pointer": func() int32 {
 			inst.mem.WriteString(buf, "/x")
-			s := []uint64{uint64(buf), 2, 6, uint64(size - 2)}
+			s := []uint64{0, uint64(buf), 2, 6, uint64(size - 2)}
 			volOpen(ctx, inst.mod, s)
 			return int32(s[0])
 		},

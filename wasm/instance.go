@@ -25,10 +25,13 @@ type Config struct {
 // env is the per-instance state the host functions reach through the call
 // context: the open volumes and the interrupt state.
 type env struct {
-	backend backend.Backend
-	vols    []backend.Volume // handle h is vols[h-1]; nil slots are free
-	free    []uint32
-	shm     map[uint32]*shmMapping // the guest's shm region copies, by handle
+	backend  backend.Backend
+	backends []backend.Backend // VFS n > 0 is backends[n-1] (see RegisterBackend)
+	inst     *Instance
+	handler  CallbackHandler
+	vols     []backend.Volume // handle h is vols[h-1]; nil slots are free
+	free     []uint32
+	shm      map[uint32]*shmMapping // the guest's shm region copies, by handle
 
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
@@ -40,6 +43,17 @@ type env struct {
 type shmMapping struct {
 	ptrs []uint32 // guest address of each region's copy (0: not mapped)
 	size uint32   // region size
+}
+
+// backendFor returns the backend of VFS number id.
+func (e *env) backendFor(id uint64) backend.Backend {
+	switch n := uint32(id); {
+	case n == 0:
+		return e.backend
+	case n <= uint32(len(e.backends)):
+		return e.backends[n-1]
+	}
+	return nil
 }
 
 func (e *env) add(v backend.Volume) uint32 {
@@ -85,6 +99,11 @@ type Instance struct {
 	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL          api.Function
 	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete        api.Function
 	fParamCount, fParamIndex, fParamName, fStmtReadonly, fColCount api.Function
+	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize     api.Function
+	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes        api.Function
+	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep   api.Function
+	fBackupFinish, fRegisterVFS                                    api.Function
+	cbStack                                                        [4]uint64 // for calls made from inside a callback
 
 	args    buffer // staged arguments: slots, then their bytes
 	nArgs   int
@@ -131,6 +150,7 @@ func New(cfg Config) (*Instance, error) {
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
 	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory()}
+	ev.inst = i
 	for name, f := range map[string]*api.Function{
 		"ss_open": &i.fOpen, "ss_prepare": &i.fPrepare, "ss_exec": &i.fExec,
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
@@ -140,7 +160,13 @@ func New(cfg Config) (*Instance, error) {
 		"sqlite3_get_autocommit": &i.fAutocommit, "sqlite3_complete": &i.fComplete,
 		"sqlite3_bind_parameter_count": &i.fParamCount, "sqlite3_bind_parameter_index": &i.fParamIndex,
 		"sqlite3_bind_parameter_name": &i.fParamName, "sqlite3_stmt_readonly": &i.fStmtReadonly,
-		"sqlite3_column_count": &i.fColCount,
+		"sqlite3_column_count": &i.fColCount, "ss_create_function": &i.fCreateFunc,
+		"ss_create_collation": &i.fCreateColl, "ss_hooks": &i.fHooks, "ss_serialize": &i.fSerialize,
+		"sqlite3_deserialize": &i.fDeserialize, "sqlite3_malloc64": &i.fSqlMalloc, "sqlite3_free": &i.fSqlFree,
+		"sqlite3_blob_open": &i.fBlobOpen, "sqlite3_blob_close": &i.fBlobClose, "sqlite3_blob_bytes": &i.fBlobBytes,
+		"sqlite3_blob_read": &i.fBlobRead, "sqlite3_blob_write": &i.fBlobWrite, "sqlite3_blob_reopen": &i.fBlobReopen,
+		"sqlite3_backup_init": &i.fBackupInit, "sqlite3_backup_step": &i.fBackupStep,
+		"sqlite3_backup_finish": &i.fBackupFinish, "ss_register_vfs": &i.fRegisterVFS,
 	} {
 		if *f = mod.ExportedFunction(name); *f == nil {
 			mod.Close(ctx)
@@ -276,11 +302,21 @@ func (i *Instance) readCString(p uint32) string {
 // codes and the interrupt check). The connection is returned even on
 // failure, so that its message can be read before CloseDB.
 func (i *Instance) Open(name string, flags int32) (db uint32, rc int32, err error) {
-	p, err := i.cstring(name, 8)
+	return i.OpenVFS(name, flags, "")
+}
+
+// OpenVFS opens a connection on the named VFS (see RegisterBackend); ""
+// is the instance's own backend.
+func (i *Instance) OpenVFS(name string, flags int32, vfs string) (db uint32, rc int32, err error) {
+	p, err := i.cstring(name+"\x00"+vfs, 8)
 	if err != nil {
 		return 0, 0, err
 	}
-	rc, err = i.call32(i.fOpen, uint64(p), uint64(uint32(flags)), uint64(i.scratch.ptr))
+	vfsPtr := uint64(0)
+	if vfs != "" {
+		vfsPtr = uint64(p) + uint64(len(name)) + 1
+	}
+	rc, err = i.call32(i.fOpen, uint64(p), uint64(uint32(flags)), vfsPtr, uint64(i.scratch.ptr))
 	if err != nil {
 		return 0, 0, err
 	}
