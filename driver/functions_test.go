@@ -42,7 +42,7 @@ func (s *sumAgg) Step(args []any) error {
 	s.n += v
 	return nil
 }
-func (s *sumAgg) Value() (any, error)        { return s.n, nil }
+func (s *sumAgg) Value() (any, error)      { return s.n, nil }
 func (s *sumAgg) Inverse(args []any) error { s.n -= args[0].(int64); return nil }
 
 func TestGoFunctions(t *testing.T) {
