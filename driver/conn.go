@@ -56,8 +56,13 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 	}
 	c := &Conn{inst: inst, cfg: cfg}
 	inst.SetCallbackHandler(c.handle)
+	name, flags := cfg.name, cfg.flags
+	if cfg.immutable {
+		// immutable is a URI parameter of SQLite's own.
+		name, flags = "file:"+uriPath(name)+"?immutable=1", flags|openURI
+	}
 	stop := inst.Watch(ctx)
-	db, rc, err := inst.Open(cfg.name, cfg.flags)
+	db, rc, err := inst.Open(name, flags)
 	stop()
 	c.db = db
 	if err == nil && rc != rcOK {

@@ -85,7 +85,7 @@ func (c *Conn) handle(call *wasm.Callback) (any, error) {
 		if f == nil {
 			return nil, errors.New("stablesqlite: no such function")
 		}
-		return goResult(f(call.Args))
+		return c.goResult(f(call.Args))
 	case wasm.CallStep, wasm.CallInverse, wasm.CallValue, wasm.CallFinal:
 		agg, err := cb.aggregate(call)
 		if err != nil {
@@ -103,7 +103,7 @@ func (c *Conn) handle(call *wasm.Callback) (any, error) {
 		case wasm.CallFinal:
 			delete(cb.aggs, call.Agg)
 		}
-		return goResult(agg.Value())
+		return c.goResult(agg.Value())
 	case wasm.CallDestroy:
 		delete(cb.funcs, call.ID)
 	case wasm.CallCollate:
@@ -158,9 +158,9 @@ func (cb *callbacks) aggregate(call *wasm.Callback) (AggregateFunc, error) {
 }
 
 // goResult converts what a Go function returned for SQLite.
-func goResult(v any, err error) (any, error) {
+func (c *Conn) goResult(v any, err error) (any, error) {
 	if t, ok := v.(time.Time); ok {
-		return t.Format(TimeFormat), err
+		return c.cfg.time.encode(t), err
 	}
 	return v, err
 }

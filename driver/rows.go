@@ -118,14 +118,15 @@ func (r *Rows) Next(dest []driver.Value) error {
 // read converts the current row in guest memory into dest.
 func (r *Rows) read(dest []driver.Value) {
 	inst := r.s.c.inst
+	tr := &r.s.c.cfg.time
 	for k := range dest {
 		switch inst.ColType(k) {
 		case wasm.TypeInteger:
-			dest[k] = fromInt(inst.ColInt(k), r.decl[k])
+			dest[k] = tr.fromInt(inst.ColInt(k), r.decl[k])
 		case wasm.TypeFloat:
-			dest[k] = fromFloat(inst.ColFloat(k), r.decl[k])
+			dest[k] = tr.fromFloat(inst.ColFloat(k), r.decl[k])
 		case wasm.TypeText:
-			dest[k] = fromText(string(inst.ColBytes(k)), r.decl[k])
+			dest[k] = tr.fromText(string(inst.ColBytes(k)), r.decl[k])
 		case wasm.TypeBlob:
 			b := inst.ColBytes(k)
 			dest[k] = append(make([]byte, 0, len(b)), b...)

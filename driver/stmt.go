@@ -264,7 +264,12 @@ func (s *Stmt) setArg(k int, v driver.Value) error {
 			err = inst.ArgBlob(k, v)
 		}
 	case time.Time:
-		err = inst.ArgText(k, v.Format(TimeFormat))
+		switch e := s.c.cfg.time.encode(v).(type) {
+		case int64:
+			inst.ArgInt(k, e)
+		case string:
+			err = inst.ArgText(k, e)
+		}
 	default:
 		return fmt.Errorf("stablesqlite: cannot bind a %T", v)
 	}

@@ -65,35 +65,88 @@ func affinity(decl string) kind {
 	return kindAny
 }
 
-func fromInt(v int64, decl string) any {
+// timeRule is how a connection writes time.Time arguments and reads time
+// columns (DSN _timefmt / _time_format and _loc).
+type timeRule struct {
+	layout string         // Go layout of the text written; "" means a unix number
+	unit   time.Duration  // of unix numbers, written and read: s, ms or ns
+	loc    *time.Location // times read are converted to it; nil leaves them as parsed
+}
+
+var defaultTimeRule = timeRule{layout: TimeFormat, unit: time.Second}
+
+// parseTimeFormat reads a _timefmt value: "sqlite" (the default), "rfc3339",
+// "unix", "unixmilli", "unixnano", or a Go time layout.
+func parseTimeFormat(v string) (timeRule, error) {
+	r := defaultTimeRule
+	switch strings.ToLower(v) {
+	case "", "sqlite", "auto":
+	case "rfc3339":
+		r.layout = time.RFC3339Nano
+	case "unix":
+		r.layout = ""
+	case "unixmilli":
+		r.layout, r.unit = "", time.Millisecond
+	case "unixnano":
+		r.layout, r.unit = "", time.Nanosecond
+	default:
+		if !strings.Contains(v, "2006") {
+			return r, fmt.Errorf("stablesqlite: time format %q: want sqlite, rfc3339, unix, unixmilli, unixnano or a Go layout", v)
+		}
+		r.layout = v
+	}
+	return r, nil
+}
+
+// encode returns the value a time.Time argument is stored as.
+func (r *timeRule) encode(t time.Time) any {
+	if r.layout == "" {
+		return t.UnixNano() / int64(r.unit)
+	}
+	return t.Format(r.layout)
+}
+
+func (r *timeRule) fromInt(v int64, decl string) any {
 	switch affinity(decl) {
 	case kindBool:
 		return v != 0
 	case kindTime:
-		return time.Unix(v, 0).UTC()
+		return r.in(time.Unix(0, 0).Add(time.Duration(v) * r.unit).UTC())
 	}
 	return v
 }
 
-func fromFloat(v float64, decl string) any {
+func (r *timeRule) fromFloat(v float64, decl string) any {
 	if affinity(decl) == kindTime {
 		sec := int64(v)
-		return time.Unix(sec, int64((v-float64(sec))*1e9)).UTC()
+		return r.in(time.Unix(sec, int64((v-float64(sec))*1e9)).UTC())
 	}
 	return v
 }
 
-func fromText(s string, decl string) any {
+func (r *timeRule) fromText(s string, decl string) any {
 	if affinity(decl) != kindTime {
 		return s
+	}
+	if r.layout != "" && r.layout != TimeFormat {
+		if tm, err := time.Parse(r.layout, s); err == nil {
+			return r.in(tm)
+		}
 	}
 	t := strings.TrimSuffix(s, "Z")
 	for _, f := range timeFormats {
 		if tm, err := time.ParseInLocation(f, t, time.UTC); err == nil {
-			return tm
+			return r.in(tm)
 		}
 	}
 	return s
+}
+
+func (r *timeRule) in(t time.Time) time.Time {
+	if r.loc != nil {
+		return t.In(r.loc)
+	}
+	return t
 }
 
 // checkImage checks an SQLite file image before SQLite sees it.

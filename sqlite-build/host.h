@@ -48,6 +48,7 @@ HOST(vfs_access)   int32_t ss_host_access(int32_t vfs, const char *zName, int32_
 HOST(callback)     int32_t ss_host_callback(int32_t kind, int32_t id, void *aux, int32_t argc, void *argv, void *result);
 
 HOST(sys_time)        int64_t ss_host_time(void);          /* Unix time in milliseconds */
+HOST(sys_tz_offset)   int32_t ss_host_tz_offset(int64_t t); /* seconds east of UTC at Unix time t, in the host's zone */
 HOST(sys_random)      void    ss_host_random(void *p, int32_t n);
 HOST(sys_sleep)       int32_t ss_host_sleep(int32_t micros); /* returns microseconds slept */
 HOST(sys_interrupted) int32_t ss_host_interrupted(void);     /* nonzero: abandon the statement */

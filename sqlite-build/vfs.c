@@ -266,6 +266,15 @@ int ss_register_vfs(int id){
   return sqlite3_vfs_register(p, 0);
 }
 
+/* SQLite's 'localtime' and 'utc' date modifiers call localtime_r; there is
+** no time zone data in the sandbox, so the host says the offset. */
+struct tm *localtime_r(const time_t *restrict t, struct tm *restrict tm){
+  time_t local = *t + ss_host_tz_offset((int64_t)*t);
+  struct tm *r = gmtime_r(&local, tm);
+  if( r ) r->tm_gmtoff = (long)(local - *t);
+  return r;
+}
+
 /* With SQLITE_OS_OTHER the application supplies the OS layer. */
 int sqlite3_os_init(void){
   return sqlite3_vfs_register(&ssVfs, 1);

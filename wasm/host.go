@@ -117,6 +117,7 @@ func exportHost(ctx context.Context, r wazero.Runtime) error {
 	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("callback", callback, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32})
 	fn("sys_time", sysTime, nil, []api.ValueType{i64})
+	fn("sys_tz_offset", sysTZOffset, []api.ValueType{i64}, []api.ValueType{i32})
 	fn("sys_random", sysRandom, []api.ValueType{i32, i32}, nil)
 	fn("sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32})
 	fn("sys_interrupted", sysInterrupted, nil, []api.ValueType{i32})
@@ -495,6 +496,12 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 
 func sysTime(ctx context.Context, mod api.Module, stack []uint64) {
 	stack[0] = uint64(time.Now().UnixMilli())
+}
+
+// sysTZOffset gives SQLite's 'localtime' the process's local time zone.
+func sysTZOffset(ctx context.Context, mod api.Module, stack []uint64) {
+	_, offset := time.Unix(int64(stack[0]), 0).Zone()
+	stack[0] = api.EncodeI32(int32(offset))
 }
 
 func sysRandom(ctx context.Context, mod api.Module, stack []uint64) {
