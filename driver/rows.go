@@ -19,8 +19,7 @@ type Rows struct {
 	names []string
 	decl  []string
 
-	first  []driver.Value // the row read by Query, not yet returned
-	done   bool           // the statement has finished (and SQLite has reset it)
+	done   bool // the statement has finished (and SQLite has reset it)
 	closed bool
 }
 
@@ -75,26 +74,10 @@ func (r *Rows) step() (bool, error) {
 	return false, c.error(r.ctx, rc)
 }
 
-// stepFirst runs the statement to its first row for Query and keeps that
-// row in Go memory, since other statements may run before Next.
-func (r *Rows) stepFirst() error {
-	row, err := r.step()
-	if row {
-		r.first = make([]driver.Value, len(r.names))
-		r.read(r.first)
-	}
-	return err
-}
-
 // Next implements driver.Rows.
 func (r *Rows) Next(dest []driver.Value) error {
 	if r.closed {
 		return io.EOF
-	}
-	if r.first != nil {
-		copy(dest, r.first)
-		r.first = nil
-		return nil
 	}
 	if r.done {
 		return io.EOF

@@ -125,20 +125,16 @@ func (s *Stmt) exec(ctx context.Context) (result, error) {
 	return result{lastID, changes}, nil
 }
 
-// query runs the statement to its first row, so that errors surface from
-// Query, and returns the rows.
+// query returns the rows of the statement, whose arguments are staged. It
+// does not step: the statement starts at the first Next (in the same call
+// that binds the arguments), so a result set that is never read takes no
+// lock and blocks no writer.
 func (s *Stmt) query(ctx context.Context) (*Rows, error) {
 	names, decl, err := s.c.inst.Columns(s.handle)
 	if err != nil {
 		return nil, errors.Join(driver.ErrBadConn, err)
 	}
 	r := &Rows{s: s, ctx: ctx, names: names, decl: decl}
-	if err := r.stepFirst(); err != nil {
-		if s.ownedByRows {
-			s.c.inst.Finalize(s.handle)
-		}
-		return nil, err
-	}
 	s.rows = r
 	return r, nil
 }
@@ -150,7 +146,7 @@ func (s *Stmt) query(ctx context.Context) (*Rows, error) {
 // argument positions it consumed.
 func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) (int, error) {
 	inst := s.c.inst
-	if err := inst.ResetArgs(s.nParams); err != nil {
+	if err := inst.ResetArgs(s.handle, s.nParams); err != nil {
 		return 0, errors.Join(driver.ErrBadConn, err)
 	}
 	if s.nParams == 0 {

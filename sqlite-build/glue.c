@@ -81,6 +81,12 @@ static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n){
   return rc;
 }
 
+/* Binds nArg slots without running the statement. */
+EXPORT(ss_bind)
+int ss_bind(sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg){
+  return ssBind(pStmt, aArg, nArg);
+}
+
 /* Binds nArg slots (none when nArg<0), runs the statement to completion and
 ** resets it. out[0] receives the last insert rowid, out[1] the changes. */
 EXPORT(ss_exec)

@@ -113,6 +113,9 @@ func (i *Instance) BlobReopen(blob uint32, row int64) (int32, error) {
 
 // BlobRead reads len(p) bytes at off.
 func (i *Instance) BlobRead(blob uint32, p []byte, off int) (int32, error) {
+	if err := i.flushArgs(); err != nil {
+		return 0, err
+	}
 	if err := i.reserve(&i.args, uint32(len(p))); err != nil {
 		return 0, err
 	}
@@ -126,6 +129,9 @@ func (i *Instance) BlobRead(blob uint32, p []byte, off int) (int32, error) {
 
 // BlobWrite writes p at off.
 func (i *Instance) BlobWrite(blob uint32, p []byte, off int) (int32, error) {
+	if err := i.flushArgs(); err != nil {
+		return 0, err
+	}
 	if err := i.reserve(&i.args, uint32(len(p))); err != nil {
 		return 0, err
 	}

@@ -102,13 +102,15 @@ type Instance struct {
 	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize     api.Function
 	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes        api.Function
 	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep   api.Function
-	fBackupFinish, fRegisterVFS                                    api.Function
+	fBackupFinish, fRegisterVFS, fBind                             api.Function
 	cbStack                                                        [4]uint64 // for calls made from inside a callback
 
-	args    buffer // staged arguments: slots, then their bytes
-	nArgs   int
-	row     buffer // row slots written by ss_step
-	scratch buffer // names, SQL text, small results
+	args      buffer // staged arguments: slots, then their bytes
+	nArgs     int    // staged slots; -1: none
+	argsFor   uint32 // the statement they are staged for
+	pendingRC map[uint32]int32
+	row       buffer // row slots written by ss_step
+	scratch   buffer // names, SQL text, small results
 }
 
 // buffer is a region of guest memory owned by the host side.
@@ -149,7 +151,7 @@ func New(cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
-	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory()}
+	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory(), nArgs: -1, pendingRC: map[uint32]int32{}}
 	ev.inst = i
 	for name, f := range map[string]*api.Function{
 		"ss_open": &i.fOpen, "ss_prepare": &i.fPrepare, "ss_exec": &i.fExec,
@@ -166,7 +168,7 @@ func New(cfg Config) (*Instance, error) {
 		"sqlite3_blob_open": &i.fBlobOpen, "sqlite3_blob_close": &i.fBlobClose, "sqlite3_blob_bytes": &i.fBlobBytes,
 		"sqlite3_blob_read": &i.fBlobRead, "sqlite3_blob_write": &i.fBlobWrite, "sqlite3_blob_reopen": &i.fBlobReopen,
 		"sqlite3_backup_init": &i.fBackupInit, "sqlite3_backup_step": &i.fBackupStep,
-		"sqlite3_backup_finish": &i.fBackupFinish, "ss_register_vfs": &i.fRegisterVFS,
+		"sqlite3_backup_finish": &i.fBackupFinish, "ss_register_vfs": &i.fRegisterVFS, "ss_bind": &i.fBind,
 	} {
 		if *f = mod.ExportedFunction(name); *f == nil {
 			mod.Close(ctx)
@@ -397,10 +399,16 @@ func (i *Instance) Prepare(db uint32, sql string, persistent bool) (stmt uint32,
 }
 
 // Finalize destroys a statement.
-func (i *Instance) Finalize(stmt uint32) (int32, error) { return i.call32(i.fFinalize, uint64(stmt)) }
+func (i *Instance) Finalize(stmt uint32) (int32, error) {
+	i.dropArgs(stmt)
+	return i.call32(i.fFinalize, uint64(stmt))
+}
 
 // Reset resets a statement.
-func (i *Instance) Reset(stmt uint32) (int32, error) { return i.call32(i.fReset, uint64(stmt)) }
+func (i *Instance) Reset(stmt uint32) (int32, error) {
+	i.dropArgs(stmt)
+	return i.call32(i.fReset, uint64(stmt))
+}
 
 // ParamCount returns sqlite3_bind_parameter_count.
 func (i *Instance) ParamCount(stmt uint32) (int, error) {

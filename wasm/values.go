@@ -10,10 +10,15 @@ import (
 // slots, and handed to ss_exec or ss_step in the same call that runs the
 // statement.
 
-// ResetArgs prepares n argument slots, all NULL. n < 0 means "do not bind"
-// (the statement keeps its bindings).
-func (i *Instance) ResetArgs(n int) error {
-	i.nArgs = n
+// ResetArgs prepares n argument slots for stmt, all NULL; the next Exec or
+// Step of stmt binds them in the same call. Arguments staged for another
+// statement that has not run yet are bound to it first, so that staging
+// never loses them.
+func (i *Instance) ResetArgs(stmt uint32, n int) error {
+	if err := i.flushArgs(); err != nil {
+		return err
+	}
+	i.nArgs, i.argsFor = n, stmt
 	if n <= 0 {
 		return nil
 	}
@@ -100,6 +105,40 @@ func (i *Instance) argBytes(n int) (uint32, error) {
 	return p, nil
 }
 
+// flushArgs binds arguments staged for a statement that has not run yet.
+func (i *Instance) flushArgs() error {
+	stmt, n := i.argsFor, i.nArgs
+	i.argsFor, i.nArgs = 0, -1
+	if stmt == 0 || n < 0 {
+		return nil
+	}
+	rc, err := i.call32(i.fBind, uint64(stmt), uint64(i.args.ptr), uint64(n))
+	if err == nil && rc != rcOK {
+		i.pendingRC[stmt] = rc // reported by the statement's next Step
+	}
+	return err
+}
+
+// argsOf returns the staged arguments' count if they are for stmt, and -1
+// (do not bind) otherwise; either way they are consumed.
+func (i *Instance) argsOf(stmt uint32) int {
+	n := i.nArgs
+	if i.argsFor != stmt {
+		n = -1
+	}
+	i.argsFor, i.nArgs = 0, -1
+	return n
+}
+
+// dropArgs forgets arguments staged for stmt (it is being reset or
+// finalized).
+func (i *Instance) dropArgs(stmt uint32) {
+	if i.argsFor == stmt {
+		i.argsFor, i.nArgs = 0, -1
+	}
+	delete(i.pendingRC, stmt)
+}
+
 // Exec binds the staged arguments, runs the statement to its end and resets
 // it; it returns the result code, the last insert rowid and the changes.
 func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err error) {
@@ -107,13 +146,16 @@ func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err e
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	rc, err = i.call32(i.fExec, uint64(db), uint64(stmt), uint64(i.args.ptr), uint64(int64(i.nArgs)), uint64(out))
+	if rc, ok := i.pendingRC[stmt]; ok {
+		delete(i.pendingRC, stmt)
+		return rc, 0, 0, nil
+	}
+	rc, err = i.call32(i.fExec, uint64(db), uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(out))
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	id, _ := i.mem.ReadUint64Le(out)
 	ch, _ := i.mem.ReadUint64Le(out + 8)
-	i.nArgs = -1
 	return rc, int64(id), int64(ch), nil
 }
 
@@ -121,12 +163,15 @@ func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err e
 // SQLITE_ROW (100) the first nCol columns are readable with Col* until the
 // next call on the instance; on anything else the statement has been reset.
 func (i *Instance) Step(stmt uint32, nCol int) (int32, error) {
+	if rc, ok := i.pendingRC[stmt]; ok {
+		delete(i.pendingRC, stmt)
+		i.call(i.fReset, uint64(stmt))
+		return rc, nil
+	}
 	if err := i.reserve(&i.row, uint32(nCol)*slotSize); err != nil {
 		return 0, err
 	}
-	rc, err := i.call32(i.fStep, uint64(stmt), uint64(i.args.ptr), uint64(int64(i.nArgs)), uint64(i.row.ptr), uint64(nCol))
-	i.nArgs = -1
-	return rc, err
+	return i.call32(i.fStep, uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(i.row.ptr), uint64(nCol))
 }
 
 func (i *Instance) scratchOut(n uint32) (uint32, error) {
