@@ -1,0 +1,64 @@
+// Package ours runs the workloads on this repository's driver, on three
+// backends: ordinary files (the one compared with the peers), the heap
+// (in-process memory) and an in-process stable memory.
+//
+//	go test -bench . ./ours
+//	go test -bench OursFile ./ours
+package ours
+
+import (
+	"database/sql"
+	"net/url"
+	"testing"
+
+	"github.com/stablesqlite/stablesqlite/backend/heap"
+	_ "github.com/stablesqlite/stablesqlite/driver" // registers "stablesqlite"
+	"github.com/stablesqlite/stablesqlite/wasm"
+
+	"github.com/stablesqlite/stablesqlite/bench/workload"
+)
+
+// stablePragmas leave the stable backend in its own journal mode: its
+// volumes commit a transaction atomically without a journal (batch-atomic
+// writes), which WAL would turn off. The busy timeout and synchronous=NORMAL
+// are as for every driver.
+var stablePragmas = []workload.Pragma{
+	workload.DefaultPragmas[0],
+	workload.DefaultPragmas[2],
+}
+
+var (
+	file = workload.Driver{
+		Name:     "OursFile",
+		Open:     func(tb testing.TB, path string) *sql.DB { return workload.Open(tb, "stablesqlite", path) },
+		CacheEnv: wasm.CacheDirEnv,
+	}
+	// The heap database is named by the path (it is never written there)
+	// and dropped when the test ends.
+	heapDrv = workload.Driver{
+		Name: "OursHeap",
+		Open: func(tb testing.TB, path string) *sql.DB {
+			tb.Cleanup(func() { heap.Default.Drop(path) }) // runs after the pool's Close
+			return workload.Open(tb, "stablesqlite", "file:"+path+"?vfs=heap")
+		},
+		InMemory: true,
+		CacheEnv: wasm.CacheDirEnv,
+	}
+	// One in-process stable memory per path, holding main.db. Named
+	// memories live as long as the process.
+	stableDrv = workload.Driver{
+		Name: "OursStable",
+		Open: func(tb testing.TB, path string) *sql.DB {
+			return workload.Open(tb, "stablesqlite", "file:main.db?vfs=stable&memory="+url.QueryEscape(path), stablePragmas...)
+		},
+		Pragmas:  stablePragmas,
+		InMemory: true,
+		CacheEnv: wasm.CacheDirEnv,
+	}
+)
+
+func BenchmarkOursFile(b *testing.B)   { workload.Run(b, file) }
+func BenchmarkOursHeap(b *testing.B)   { workload.Run(b, heapDrv) }
+func BenchmarkOursStable(b *testing.B) { workload.Run(b, stableDrv) }
+
+func TestChild(t *testing.T) { workload.Child(t, file, heapDrv, stableDrv) }
