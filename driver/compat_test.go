@@ -94,6 +94,16 @@ func TestTimeFormats(t *testing.T) {
 			t.Errorf("%s: stored as %s, read back %v (%v), want %v in Asia/Tokyo", tc.format, typ, got, got.Location(), at.Truncate(tc.precision))
 		}
 	}
+	// An offset with seconds (New York's local mean time) keeps the instant.
+	lmt := time.Date(1850, 1, 1, 12, 0, 0, 0, time.FixedZone("LMT", -(4*3600 + 56*60 + 2)))
+	odb := open(t, ":memory:")
+	odb.SetMaxOpenConns(1)
+	mustExec(t, odb, "create table t(at datetime)")
+	mustExec(t, odb, "insert into t values (?)", lmt)
+	var back time.Time
+	if err := odb.QueryRow("select at from t").Scan(&back); err != nil || !back.Equal(lmt) {
+		t.Fatalf("offset with seconds: %v, want %v (%v)", back, lmt, err)
+	}
 	// SQLite's own functions read the default format, and DATE columns too.
 	db := open(t, ":memory:")
 	var day time.Time

@@ -103,6 +103,12 @@ func (r *timeRule) encode(t time.Time) any {
 	if r.layout == "" {
 		return t.UnixNano() / int64(r.unit)
 	}
+	if _, offset := t.Zone(); offset%60 != 0 {
+		// The text keeps offsets in whole minutes, as SQLite reads them; a
+		// zone with seconds (local mean time before 1900) is written in UTC
+		// so that the instant survives.
+		t = t.UTC()
+	}
 	return t.Format(r.layout)
 }
 

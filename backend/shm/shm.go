@@ -25,6 +25,7 @@ type File struct {
 
 	mu      sync.Mutex
 	regions [][]byte
+	gens    []uint64 // per region: bumped by every publish that changed it
 	users   int
 	shared  [NLocks]int
 	excl    [NLocks]*Handle
@@ -33,11 +34,13 @@ type File struct {
 // Handle is one volume's view of a File; it implements the methods of
 // backend.SharedMemory.
 type Handle struct {
-	f       *File
-	mapped  bool
-	shadows [][]byte // what this handle last synced, per region
-	shared  uint8    // lock slots held shared
-	excl    uint8    // lock slots held exclusive
+	f        *File
+	mapped   bool
+	shadows  [][]byte // what this handle last synced, per region
+	seen     []uint64 // the region generation the shadow reflects
+	shared   uint8    // lock slots held shared
+	excl     uint8    // lock slots held exclusive
+	mayWrite bool     // an exclusive lock was held since the last publish
 }
 
 // NewHandle returns a handle on f for one volume.
@@ -69,15 +72,21 @@ func (h *Handle) ShmMap(region, size int, extend bool) (bool, error) {
 		}
 		for len(f.regions) <= region {
 			f.regions = append(f.regions, make([]byte, size))
+			f.gens = append(f.gens, 1)
 		}
 	}
 	for len(h.shadows) <= region {
 		h.shadows = append(h.shadows, nil)
+		h.seen = append(h.seen, 0)
 	}
 	return true, nil
 }
 
-// ShmSync implements backend.SharedMemory.
+// ShmSync implements backend.SharedMemory. Two shortcuts keep it off the
+// read path: SQLite writes to the WAL index only under an exclusive shm lock,
+// so a handle that has held none since its last publish has nothing to
+// publish; and a region whose generation has not moved since the handle last
+// looked has nothing to receive.
 func (h *Handle) ShmSync(region int, private []byte, publish, receive bool) {
 	f := h.f
 	f.mu.Lock()
@@ -91,28 +100,43 @@ func (h *Handle) ShmSync(region int, private []byte, publish, receive bool) {
 		// First sync of a new mapping: the private copy is uninitialised.
 		copy(private, shared)
 		h.shadows[region] = bytes.Clone(shared)
+		h.seen[region] = f.gens[region]
 		return
 	}
-	const chunk = 64
-	for i := 0; i < len(shared); i += chunk {
-		j := min(i+chunk, len(shared))
-		if publish && !bytes.Equal(private[i:j], shadow[i:j]) {
-			for k := i; k < j; k++ {
-				if private[k] != shadow[k] {
-					shared[k] = private[k]
-					shadow[k] = private[k]
-				}
-			}
-		}
-		if receive && !bytes.Equal(shared[i:j], shadow[i:j]) {
-			for k := i; k < j; k++ {
-				if shared[k] != shadow[k] {
-					private[k] = shared[k]
-					shadow[k] = shared[k]
-				}
+	if publish && h.mayWrite {
+		current := h.seen[region] == f.gens[region]
+		if publishDiff(private, shadow, shared) {
+			f.gens[region]++
+			if current {
+				h.seen[region] = f.gens[region]
 			}
 		}
 	}
+	if receive && h.seen[region] != f.gens[region] {
+		publishDiff(shared, shadow, private)
+		h.seen[region] = f.gens[region]
+	}
+}
+
+// publishDiff copies to dst (and to shadow) every byte of src that differs
+// from shadow, and reports whether there was any.
+func publishDiff(src, shadow, dst []byte) bool {
+	const chunk = 256
+	changed := false
+	for i := 0; i < len(src); i += chunk {
+		j := min(i+chunk, len(src))
+		if bytes.Equal(src[i:j], shadow[i:j]) {
+			continue
+		}
+		for k := i; k < j; k++ {
+			if src[k] != shadow[k] {
+				dst[k] = src[k]
+				shadow[k] = src[k]
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // Regions returns how many regions h has mapped.
@@ -145,6 +169,9 @@ func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
 		}
 		h.excl &^= mask
 		h.shared &^= mask
+		if h.excl == 0 {
+			h.mayWrite = false // the host published before it unlocked
+		}
 	case flags&backend.ShmShared != 0:
 		if h.shared&mask == mask {
 			return nil
@@ -174,6 +201,7 @@ func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
 			f.excl[i] = h
 		}
 		h.excl |= mask
+		h.mayWrite = true
 	}
 	return nil
 }
@@ -186,14 +214,14 @@ func (h *Handle) ShmUnmap(delete bool) error {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	h.shadows = nil
+	h.shadows, h.seen = nil, nil
 	if !h.mapped {
 		return nil
 	}
 	h.mapped = false
 	f.users--
 	if f.users == 0 {
-		f.regions = nil
+		f.regions, f.gens = nil, nil
 		if f.Detach != nil {
 			f.Detach(delete)
 		}

@@ -66,16 +66,27 @@ func TestSync(t *testing.T) {
 	if pb[100] != 0 {
 		t.Fatal("a new mapping was not filled from the shared region")
 	}
+	// SQLite writes to the index only under an exclusive lock.
+	if err := a.ShmLock(0, 1, backend.ShmLock|backend.ShmExclusive); err != nil {
+		t.Fatal(err)
+	}
 	pa[10], pa[20000] = 1, 2
 	b.ShmSync(0, pb, true, true)
 	if pb[10] != 0 {
 		t.Fatal("b saw a's change before a published it")
 	}
 	a.ShmSync(0, pa, true, false)
+	a.ShmLock(0, 1, backend.ShmUnlock|backend.ShmExclusive)
 	pb[500] = 9 // b's own unpublished change survives receiving
 	b.ShmSync(0, pb, false, true)
 	if pb[10] != 1 || pb[20000] != 2 || pb[500] != 9 {
 		t.Fatalf("b after receiving: %d %d %d", pb[10], pb[20000], pb[500])
+	}
+	// b held no exclusive lock: its stray change is not published.
+	b.ShmSync(0, pb, true, false)
+	a.ShmSync(0, pa, false, true)
+	if pa[500] != 0 {
+		t.Fatal("a change made without an exclusive lock was published")
 	}
 	if _, err := a.ShmMap(1, 1024, true); err == nil {
 		t.Fatal("a region of another size was mapped")
