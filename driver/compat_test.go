@@ -95,7 +95,7 @@ func TestTimeFormats(t *testing.T) {
 		}
 	}
 	// An offset with seconds (New York's local mean time) keeps the instant.
-	lmt := time.Date(1850, 1, 1, 12, 0, 0, 0, time.FixedZone("LMT", -(4*3600 + 56*60 + 2)))
+	lmt := time.Date(1850, 1, 1, 12, 0, 0, 0, time.FixedZone("LMT", -(4*3600+56*60+2)))
 	odb := open(t, ":memory:")
 	odb.SetMaxOpenConns(1)
 	mustExec(t, odb, "create table t(at datetime)")

@@ -22,6 +22,7 @@ const (
 // Conn is a connection: one Wasm instance running one SQLite connection.
 // Through sql.Conn.Raw it also offers what database/sql has no place for.
 type Conn struct {
+	cache    stmtCache
 	cb       callbacks
 	inst     *wasm.Instance
 	db       uint32
@@ -207,6 +208,15 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	}
 	stop := c.inst.Watch(ctx)
 	defer stop()
+	if s, err := c.cachedStmt(ctx, query); err != nil || s != nil {
+		if err != nil {
+			return nil, err
+		}
+		if err := s.bindAll(args); err != nil {
+			return nil, err
+		}
+		return s.exec(ctx)
+	}
 	var res result
 	used := 0
 	named := make(map[string]bool)
@@ -242,28 +252,88 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 	stop := c.inst.Watch(ctx)
 	defer stop()
-	s, tail, err := c.prepare(ctx, query, false)
+	s, err := c.cachedStmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	if s == nil {
-		return nil, errors.New("stablesqlite: empty query")
+		return nil, errors.New("stablesqlite: more than one statement; use Exec for several")
 	}
-	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
-		c.inst.Finalize(s.handle)
-		return nil, err
-	}
-	s.ownedByRows = true
-	named := make(map[string]bool)
-	n, err := s.bind(args, 0, named)
-	if err == nil {
-		err = checkAllUsed(args, n, named)
-	}
-	if err != nil {
-		c.inst.Finalize(s.handle)
+	if err := s.bindAll(args); err != nil {
+		s.release()
 		return nil, err
 	}
 	return s.query(ctx)
+}
+
+// stmtCacheSize is how many statements a connection keeps prepared for
+// QueryContext and ExecContext, so that running the same text again skips
+// SQLite's parser.
+const stmtCacheSize = 32
+
+// stmtCache holds a connection's prepared statements by text.
+type stmtCache struct {
+	byText map[string]*Stmt
+	order  []string // oldest first
+}
+
+// cachedStmt returns a prepared statement for query: from the cache when
+// one is there and not in use, else freshly prepared (and cached). It
+// returns nil, nil when query holds more than one statement.
+func (c *Conn) cachedStmt(ctx context.Context, query string) (*Stmt, error) {
+	if s := c.cache.byText[query]; s != nil && s.rows == nil {
+		return s, nil
+	}
+	s, tail, err := c.prepare(ctx, query, true)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("stablesqlite: empty statement")
+	}
+	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
+		c.inst.Finalize(s.handle)
+		return nil, nil
+	}
+	if c.cache.byText[query] != nil {
+		s.ownedByRows = true // the cached one is busy: this one is used once
+		return s, nil
+	}
+	if c.cache.byText == nil {
+		c.cache.byText = map[string]*Stmt{}
+	}
+	if len(c.cache.order) == stmtCacheSize {
+		c.evictOldest()
+	}
+	s.cached = true
+	c.cache.byText[query] = s
+	c.cache.order = append(c.cache.order, query)
+	return s, nil
+}
+
+// evictOldest finalizes the oldest cached statement that is not in use (a
+// busy one leaves the cache and is finalized when its rows close).
+func (c *Conn) evictOldest() {
+	q := c.cache.order[0]
+	c.cache.order = c.cache.order[1:]
+	s := c.cache.byText[q]
+	delete(c.cache.byText, q)
+	s.cached = false
+	if s.rows != nil {
+		s.ownedByRows = true
+		return
+	}
+	s.closed = true
+	c.inst.Finalize(s.handle)
+}
+
+// release gives back a statement that will not run: a cached one stays
+// cached, any other is finalized.
+func (s *Stmt) release() {
+	if !s.cached {
+		s.closed = true
+		s.c.inst.Finalize(s.handle)
+	}
 }
 
 // check refuses work on a closed or broken connection or an ended context.
@@ -348,6 +418,9 @@ func (c *Conn) Close() error {
 	c.closed = true
 	var err error
 	if c.inst.Err() == nil {
+		for _, s := range c.cache.byText {
+			c.inst.Finalize(s.handle)
+		}
 		if rc, cerr := c.inst.CloseDB(c.db); cerr != nil {
 			err = cerr
 		} else if rc != rcOK {

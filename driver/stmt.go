@@ -16,6 +16,7 @@ type Stmt struct {
 	nParams     int
 	names       []string // parameter names without their prefix, by index-1; loaded on first use
 	ownedByRows bool     // finalized when its rows close
+	cached      bool     // kept in the connection's statement cache
 	rows        *Rows    // the open result set, if any
 	closed      bool
 }
