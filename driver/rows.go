@@ -18,6 +18,7 @@ type Rows struct {
 	ctx   context.Context
 	names []string
 	decl  []string
+	kinds []kind // what each declared type scans into
 
 	done   bool // the statement has finished (and SQLite has reset it)
 	closed bool
@@ -38,7 +39,7 @@ func (r *Rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper
 
 // ColumnTypeScanType returns the Go type the declared type scans into.
 func (r *Rows) ColumnTypeScanType(i int) reflect.Type {
-	switch affinity(r.decl[i]) {
+	switch r.kinds[i] {
 	case kindTime:
 		return reflect.TypeFor[time.Time]()
 	case kindBool:
@@ -100,18 +101,18 @@ func (r *Rows) Next(dest []driver.Value) error {
 
 // read converts the current row in guest memory into dest.
 func (r *Rows) read(dest []driver.Value) {
-	inst := r.s.c.inst
 	tr := &r.s.c.cfg.time
+	row := r.s.c.inst.Row(len(dest))
 	for k := range dest {
-		switch inst.ColType(k) {
+		switch row.Type(k) {
 		case wasm.TypeInteger:
-			dest[k] = tr.fromInt(inst.ColInt(k), r.decl[k])
+			dest[k] = tr.fromInt(row.Int(k), r.kinds[k])
 		case wasm.TypeFloat:
-			dest[k] = tr.fromFloat(inst.ColFloat(k), r.decl[k])
+			dest[k] = tr.fromFloat(row.Float(k), r.kinds[k])
 		case wasm.TypeText:
-			dest[k] = tr.fromText(string(inst.ColBytes(k)), r.decl[k])
+			dest[k] = tr.fromText(row.Bytes(k), r.kinds[k])
 		case wasm.TypeBlob:
-			b := inst.ColBytes(k)
+			b := row.Bytes(k)
 			dest[k] = append(make([]byte, 0, len(b)), b...)
 		default:
 			dest[k] = nil

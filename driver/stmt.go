@@ -107,7 +107,13 @@ func (s *Stmt) ready(ctx context.Context) error {
 }
 
 func (s *Stmt) bindAll(args []driver.NamedValue) error {
-	named := make(map[string]bool)
+	var named map[string]bool
+	for _, a := range args {
+		if a.Name != "" {
+			named = make(map[string]bool)
+			break
+		}
+	}
 	n, err := s.bind(args, 0, named)
 	if err == nil {
 		err = checkAllUsed(args, n, named)
@@ -135,7 +141,11 @@ func (s *Stmt) query(ctx context.Context) (*Rows, error) {
 	if err != nil {
 		return nil, errors.Join(driver.ErrBadConn, err)
 	}
-	r := &Rows{s: s, ctx: ctx, names: names, decl: decl}
+	kinds := make([]kind, len(decl))
+	for k, d := range decl {
+		kinds[k] = affinity(d)
+	}
+	r := &Rows{s: s, ctx: ctx, names: names, decl: decl, kinds: kinds}
 	s.rows = r
 	return r, nil
 }
@@ -153,7 +163,13 @@ func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) 
 	if s.nParams == 0 {
 		return 0, nil
 	}
-	bound := make([]bool, s.nParams)
+	var small [64]bool
+	bound := small[:0]
+	if s.nParams <= len(small) {
+		bound = small[:s.nParams]
+	} else {
+		bound = make([]bool, s.nParams)
+	}
 	window := args[min(first, len(args)):min(first+s.nParams, len(args))]
 	for k, a := range window {
 		if a.Name != "" {

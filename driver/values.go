@@ -112,8 +112,8 @@ func (r *timeRule) encode(t time.Time) any {
 	return t.Format(r.layout)
 }
 
-func (r *timeRule) fromInt(v int64, decl string) any {
-	switch affinity(decl) {
+func (r *timeRule) fromInt(v int64, k kind) any {
+	switch k {
 	case kindBool:
 		return v != 0
 	case kindTime:
@@ -122,18 +122,19 @@ func (r *timeRule) fromInt(v int64, decl string) any {
 	return v
 }
 
-func (r *timeRule) fromFloat(v float64, decl string) any {
-	if affinity(decl) == kindTime {
+func (r *timeRule) fromFloat(v float64, k kind) any {
+	if k == kindTime {
 		sec := int64(v)
 		return r.in(time.Unix(sec, int64((v-float64(sec))*1e9)).UTC())
 	}
 	return v
 }
 
-func (r *timeRule) fromText(s string, decl string) any {
-	if affinity(decl) != kindTime {
-		return s
+func (r *timeRule) fromText(b []byte, k kind) any {
+	if k != kindTime {
+		return string(b)
 	}
+	s := string(b)
 	if r.layout != "" && r.layout != TimeFormat {
 		if tm, err := time.Parse(r.layout, s); err == nil {
 			return r.in(tm)

@@ -181,33 +181,42 @@ func (i *Instance) scratchOut(n uint32) (uint32, error) {
 	return i.scratch.ptr, nil
 }
 
-// ColType returns the type of column k of the current row.
-func (i *Instance) ColType(k int) int32 {
-	t, _ := i.mem.ReadUint32Le(i.row.ptr + uint32(k)*slotSize)
-	return int32(t)
+// Row is the current row of the last Step, as SQLite's memory holds it:
+// valid until the next call on the instance.
+type Row struct {
+	slots []byte
+	mem   []byte // all of guest memory, for text and blob bytes
 }
 
-// ColInt returns column k of the current row as an integer.
-func (i *Instance) ColInt(k int) int64 {
-	v, _ := i.mem.ReadUint64Le(i.row.ptr + uint32(k)*slotSize + 8)
-	return int64(v)
+// Row returns the first n columns of the current row.
+func (i *Instance) Row(n int) Row {
+	slots, _ := i.mem.Read(i.row.ptr, uint32(n)*slotSize)
+	all, _ := i.mem.Read(0, i.mem.Size())
+	return Row{slots: slots, mem: all}
 }
 
-// ColFloat returns column k of the current row as a float.
-func (i *Instance) ColFloat(k int) float64 {
-	v, _ := i.mem.ReadUint64Le(i.row.ptr + uint32(k)*slotSize + 8)
-	return math.Float64frombits(v)
+// Type returns the type of column k.
+func (r Row) Type(k int) int32 {
+	return int32(binary.LittleEndian.Uint32(r.slots[k*slotSize:]))
 }
 
-// ColBytes returns the text or blob of column k of the current row. The
-// slice aliases guest memory: copy it before the next call.
-func (i *Instance) ColBytes(k int) []byte {
-	at := i.row.ptr + uint32(k)*slotSize
-	n, _ := i.mem.ReadUint32Le(at + 4)
-	p, _ := i.mem.ReadUint64Le(at + 8)
-	if n == 0 || p > math.MaxUint32 {
+// Int returns column k as an integer.
+func (r Row) Int(k int) int64 {
+	return int64(binary.LittleEndian.Uint64(r.slots[k*slotSize+8:]))
+}
+
+// Float returns column k as a float.
+func (r Row) Float(k int) float64 {
+	return math.Float64frombits(binary.LittleEndian.Uint64(r.slots[k*slotSize+8:]))
+}
+
+// Bytes returns the text or blob of column k, aliasing guest memory: copy
+// it before the next call. Out-of-range pointers give nil.
+func (r Row) Bytes(k int) []byte {
+	n := uint64(binary.LittleEndian.Uint32(r.slots[k*slotSize+4:]))
+	p := binary.LittleEndian.Uint64(r.slots[k*slotSize+8:])
+	if n == 0 || p+n > uint64(len(r.mem)) {
 		return nil
 	}
-	b, _ := i.mem.Read(uint32(p), n)
-	return b
+	return r.mem[p : p+n : p+n]
 }
