@@ -46,7 +46,10 @@ int ss_prepare(sqlite3 *db, const char *zSql, int nSql, int prepFlags, int32_t *
   return rc;
 }
 
-static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n){
+/* xDel is SQLITE_TRANSIENT (SQLite copies the bytes) or SQLITE_STATIC (it
+** may point at them: only while the caller keeps them until the statement
+** is reset and its bindings cleared). */
+static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n, void (*xDel)(void*)){
   int i, rc = SQLITE_OK;
   for(i=0; i<n && rc==SQLITE_OK; i++){
     const ssSlot *s = &a[i];
@@ -62,7 +65,7 @@ static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n){
       }
       case SQLITE_TEXT:
         rc = sqlite3_bind_text64(pStmt, i+1, (const char*)(intptr_t)s->value,
-                                 (sqlite3_uint64)s->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+                                 (sqlite3_uint64)s->len, xDel, SQLITE_UTF8);
         break;
       case SQLITE_BLOB:
         /* An empty blob is a blob, not NULL. */
@@ -70,7 +73,7 @@ static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n){
           rc = sqlite3_bind_zeroblob(pStmt, i+1, 0);
         }else{
           rc = sqlite3_bind_blob64(pStmt, i+1, (const void*)(intptr_t)s->value,
-                                   (sqlite3_uint64)s->len, SQLITE_TRANSIENT);
+                                   (sqlite3_uint64)s->len, xDel);
         }
         break;
       default:
@@ -84,20 +87,23 @@ static int ssBind(sqlite3_stmt *pStmt, const ssSlot *a, int n){
 /* Binds nArg slots without running the statement. */
 EXPORT(ss_bind)
 int ss_bind(sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg){
-  return ssBind(pStmt, aArg, nArg);
+  return ssBind(pStmt, aArg, nArg, SQLITE_TRANSIENT);
 }
 
 /* Binds nArg slots (none when nArg<0), runs the statement to completion and
-** resets it. out[0] receives the last insert rowid, out[1] the changes. */
+** resets it. out[0] receives the last insert rowid, out[1] the changes.
+** The arguments are bound in place (no copy): the statement is done with
+** them when this returns, and its bindings are cleared. */
 EXPORT(ss_exec)
 int ss_exec(sqlite3 *db, sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg, int64_t *out){
   int rc = SQLITE_OK;
-  if( nArg>=0 ) rc = ssBind(pStmt, aArg, nArg);
+  if( nArg>=0 ) rc = ssBind(pStmt, aArg, nArg, SQLITE_STATIC);
   if( rc==SQLITE_OK ){
     while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){}
     sqlite3_reset(pStmt);
     if( rc==SQLITE_DONE ) rc = SQLITE_OK;
   }
+  if( nArg>0 ) sqlite3_clear_bindings(pStmt);
   out[0] = sqlite3_last_insert_rowid(db);
   out[1] = sqlite3_changes64(db);
   return rc;
@@ -110,7 +116,7 @@ int ss_exec(sqlite3 *db, sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg, int6
 EXPORT(ss_step)
 int ss_step(sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg, ssSlot *aRow, int nCol){
   int i, rc = SQLITE_OK;
-  if( nArg>=0 ) rc = ssBind(pStmt, aArg, nArg);
+  if( nArg>=0 ) rc = ssBind(pStmt, aArg, nArg, SQLITE_TRANSIENT);
   if( rc==SQLITE_OK ) rc = sqlite3_step(pStmt);
   if( rc!=SQLITE_ROW ){
     sqlite3_reset(pStmt);
