@@ -42,7 +42,7 @@ cflags=(--target=wasm32-wasi --sysroot=/usr -isystem /usr/include/wasm32-wasi
 clang-16 "${cflags[@]}" $opts -c -o "$tmp/main.o" "$here/main.c"
 clang-16 --target=wasm32-wasi --sysroot=/usr -L/usr/lib/wasm32-wasi -mexec-model=reactor \
   -Wl,-z,stack-size=524288 -Wl,--initial-memory=1048576 -Wl,--max-memory=4294967296 \
-  -Wl,--strip-all $(printf -- '-Wl,--export=%s ' "${exports[@]}") \
+  -Wl,--strip-all -Wl,--export=__stack_pointer $(printf -- '-Wl,--export=%s ' "${exports[@]}") \
   -o "$tmp/sqlite3.wasm" "$tmp/main.o"
 
 wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -88,6 +88,10 @@ func (e *env) interrupted() bool { return e.interrupt.Load() == e.call.Load() }
 // Instance is one SQLite module instance: one connection's worth of guest
 // memory. It is not safe for concurrent use, except for Watch's interrupt.
 type Instance struct {
+	engine      *engine
+	interpreted bool // on wazero's interpreter
+	stay        bool // moving to compiled code failed: do not try again
+
 	ctx   context.Context // carries env to the host functions
 	env   *env
 	mod   api.Module
@@ -141,18 +145,37 @@ func New(cfg Config) (*Instance, error) {
 	}
 	pages := uint32(min((limit+pageSize-1)/pageSize, 65536))
 	e := engineFor(pages)
-	if err := e.init(pages); err != nil {
+	m, err := e.pick()
+	if err != nil {
 		return nil, err
 	}
 	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
-	mod, err := e.runtime.InstantiateModule(ctx, e.compiled,
+	mod, err := m.runtime.InstantiateModule(ctx, m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
-	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory(), nArgs: -1, pendingRC: map[uint32]int32{}}
+	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory(), nArgs: -1, pendingRC: map[uint32]int32{}, engine: e, interpreted: m.interpreted}
+	if i.interpreted {
+		e.interpUsers.Add(1)
+	}
 	ev.inst = i
+	if err := i.bindExports(); err != nil {
+		mod.Close(ctx)
+		return nil, err
+	}
+	for _, b := range []*buffer{&i.scratch, &i.args, &i.row} {
+		if err := i.reserve(b, 4096); err != nil {
+			mod.Close(ctx)
+			return nil, err
+		}
+	}
+	return i, nil
+}
+
+// bindExports looks up the guest functions the instance calls.
+func (i *Instance) bindExports() error {
 	for name, f := range map[string]*api.Function{
 		"ss_open": &i.fOpen, "ss_prepare": &i.fPrepare, "ss_exec": &i.fExec,
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
@@ -170,18 +193,55 @@ func New(cfg Config) (*Instance, error) {
 		"sqlite3_backup_init": &i.fBackupInit, "sqlite3_backup_step": &i.fBackupStep,
 		"sqlite3_backup_finish": &i.fBackupFinish, "ss_register_vfs": &i.fRegisterVFS, "ss_bind": &i.fBind,
 	} {
-		if *f = mod.ExportedFunction(name); *f == nil {
-			mod.Close(ctx)
-			return nil, fmt.Errorf("wasm: sqlite3.wasm does not export %s", name)
+		if *f = i.mod.ExportedFunction(name); *f == nil {
+			return fmt.Errorf("wasm: sqlite3.wasm does not export %s", name)
 		}
 	}
-	for _, b := range []*buffer{&i.scratch, &i.args, &i.row} {
-		if err := i.reserve(b, 4096); err != nil {
-			mod.Close(ctx)
-			return nil, err
-		}
+	return nil
+}
+
+// migrate moves an instance that started on the interpreter to compiled
+// code, between two guest calls: a new instance of the compiled module gets
+// a copy of the linear memory and of the stack pointer (the module's only
+// mutable global), which is the whole state of the guest; the host side
+// (volumes, locks, callbacks) does not move at all.
+func (i *Instance) migrate() error {
+	m := i.engine.compiled
+	mod, err := m.runtime.InstantiateModule(i.ctx, m.compiled,
+		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
+	if err != nil {
+		return err
 	}
-	return i, nil
+	oldSP := i.mod.ExportedGlobal("__stack_pointer")
+	newSP, ok := mod.ExportedGlobal("__stack_pointer").(api.MutableGlobal)
+	size := i.mem.Size()
+	if cur := mod.Memory().Size(); ok && oldSP != nil && cur < size {
+		_, ok = mod.Memory().Grow((size - cur) / pageSize)
+	}
+	data, rok := i.mem.Read(0, size)
+	if !ok || oldSP == nil || !rok || !mod.Memory().Write(0, data) {
+		mod.Close(i.ctx)
+		return errors.New("wasm: cannot move the instance to compiled code")
+	}
+	newSP.Set(oldSP.Get())
+	old := i.mod
+	i.mod, i.mem = mod, mod.Memory()
+	if err := i.bindExports(); err != nil {
+		return err
+	}
+	old.Close(i.ctx)
+	i.leaveInterpreter()
+	return nil
+}
+
+// leaveInterpreter records that this instance no longer runs on the
+// interpreter, which may let the engine release it.
+func (i *Instance) leaveInterpreter() {
+	if i.interpreted {
+		i.interpreted = false
+		i.engine.interpUsers.Add(-1)
+		i.engine.releaseInterpreter()
+	}
 }
 
 // Close releases the instance and closes any volume SQLite left open.
@@ -194,7 +254,9 @@ func (i *Instance) Close() error {
 			v.Close()
 		}
 	}
-	return i.mod.Close(context.Background())
+	err := i.mod.Close(context.Background())
+	i.leaveInterpreter()
+	return err
 }
 
 // BackendError returns the last error a backend returned to SQLite since
@@ -229,6 +291,15 @@ func (i *Instance) Watch(ctx context.Context) (stop func()) {
 func (i *Instance) call(f api.Function, args ...uint64) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
+	}
+	if i.interpreted && !i.stay && i.engine.ready() {
+		// f belongs to the old module: take the same export from the new one.
+		name := f.Definition().ExportNames()
+		if err := i.migrate(); err != nil {
+			i.stay = true // keep running where it is
+		} else if len(name) > 0 {
+			f = i.mod.ExportedFunction(name[0])
+		}
 	}
 	copy(i.stack[:], args)
 	if err := f.CallWithStack(i.ctx, i.stack[:]); err != nil {
