@@ -85,6 +85,9 @@ func Child(t *testing.T, drivers ...Driver) {
 			t.Fatal(err)
 		}
 		use(c0)
+		if d.Settle != nil {
+			d.Settle(t)
+		}
 		before := settledRSS(t)
 		conns := make([]*sql.Conn, IdleConns)
 		for i := range conns {
@@ -245,3 +248,7 @@ func benchMemoryConns(b *testing.B, d Driver) {
 	}
 	b.ReportMetric(median(kb), "KB/conn")
 }
+
+// InChild reports whether this process is a child started by FirstQuery or
+// Memory.
+func InChild() bool { return os.Getenv(envMode) != "" }

@@ -54,6 +54,11 @@ type Driver struct {
 	// child filled. Empty: the driver compiles nothing at run time, and
 	// cold and warm are the same measurement.
 	CacheEnv string
+	// Settle, if set, waits for the driver's one-time start-up work that
+	// runs in the background (ours compiles the Wasm module while its first
+	// connections run on an interpreter), so that Memory/IdleConn measures
+	// connections, not that work.
+	Settle func(tb testing.TB)
 }
 
 // Run runs every workload as a sub-benchmark of b:
