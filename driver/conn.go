@@ -196,7 +196,7 @@ func (c *Conn) prepare(ctx context.Context, query string, persistent bool) (*Stm
 	if err != nil {
 		return nil, 0, errors.Join(driver.ErrBadConn, err)
 	}
-	return &Stmt{c: c, handle: h, nParams: n}, tail, nil
+	return &Stmt{c: c, text: query[:tail], handle: h, nParams: n}, tail, nil
 }
 
 // ExecContext implements driver.ExecerContext. The text may hold several
@@ -259,11 +259,10 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if s == nil {
 		return nil, errors.New("stablesqlite: more than one statement; use Exec for several")
 	}
-	if err := s.bindAll(args); err != nil {
-		s.release()
-		return nil, err
+	if !s.cached {
+		s.ownedByRows = true
 	}
-	return s.query(ctx)
+	return s.query(ctx, args)
 }
 
 // stmtCacheSize is how many statements a connection keeps prepared for

@@ -562,3 +562,50 @@ func TestNotADatabase(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// After the connection changes the schema, a statement that was prepared
+// (and cached) before returns the new table's columns.
+func TestColumnsAfterSchemaChange(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "a.db"))
+	db.SetMaxOpenConns(1)
+	mustExec(t, db, "create table t(id integer primary key, a text, b integer)")
+	mustExec(t, db, "insert into t values (1, 'x', 5)")
+	st, err := db.Prepare("select * from t where id = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cols := func(rows *sql.Rows, err error) string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		names, _ := rows.Columns()
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if !rows.Next() {
+			t.Fatal("no row", rows.Err())
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(names, vals)
+	}
+	if got := cols(db.Query("select * from t where id = ?", 1)); got != "[id a b] [1 x 5]" {
+		t.Fatalf("before: %s", got)
+	}
+	mustExec(t, db, "drop table t")
+	mustExec(t, db, "create table t(id integer primary key, a text, c integer, d integer)")
+	mustExec(t, db, "insert into t values (1, 'y', 7, 8)")
+	for name, got := range map[string]string{
+		"cached":   cols(db.Query("select * from t where id = ?", 1)),
+		"prepared": cols(st.Query(1)),
+	} {
+		if got != "[id a c d] [1 y 7 8]" {
+			t.Errorf("%s statement after the schema change: %s", name, got)
+		}
+	}
+}

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stablesqlite/stablesqlite/wasm"
 )
 
 // Stmt is a prepared statement.
 type Stmt struct {
 	c           *Conn
+	text        string // the SQL, to prepare it again after a schema change
 	handle      uint32
 	nParams     int
 	names       []string // parameter names without their prefix, by index-1; loaded on first use
@@ -85,10 +88,7 @@ func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	}
 	stop := s.c.inst.Watch(ctx)
 	defer stop()
-	if err := s.bindAll(args); err != nil {
-		return nil, err
-	}
-	return s.query(ctx)
+	return s.query(ctx, args)
 }
 
 // ready checks the connection and ends any result set still reading this
@@ -132,14 +132,31 @@ func (s *Stmt) exec(ctx context.Context) (result, error) {
 	return result{lastID, changes}, nil
 }
 
-// query returns the rows of the statement, whose arguments are staged. It
+// query stages the arguments and returns the rows of the statement. It
 // does not step: the statement starts at the first Next (in the same call
 // that binds the arguments), so a result set that is never read takes no
 // lock and blocks no writer.
-func (s *Stmt) query(ctx context.Context) (*Rows, error) {
+func (s *Stmt) query(ctx context.Context, args []driver.NamedValue) (*Rows, error) {
 	names, decl, err := s.c.inst.Columns(s.handle)
+	if errors.Is(err, wasm.ErrExpired) {
+		// The connection changed the schema since the statement was
+		// prepared: SQLite would prepare it again at its first step, after
+		// its columns were handed out. Do it now.
+		if err = s.reprepare(ctx); err == nil {
+			names, decl, err = s.c.inst.Columns(s.handle)
+		}
+	}
 	if err != nil {
-		return nil, errors.Join(driver.ErrBadConn, err)
+		if s.c.inst.Err() != nil {
+			return nil, errors.Join(driver.ErrBadConn, err)
+		}
+		return nil, err
+	}
+	if err := s.bindAll(args); err != nil {
+		if s.ownedByRows {
+			s.release()
+		}
+		return nil, err
 	}
 	kinds := make([]kind, len(decl))
 	for k, d := range decl {
@@ -148,6 +165,20 @@ func (s *Stmt) query(ctx context.Context) (*Rows, error) {
 	r := &Rows{s: s, ctx: ctx, names: names, decl: decl, kinds: kinds}
 	s.rows = r
 	return r, nil
+}
+
+// reprepare replaces the statement's handle with a fresh one from its text.
+func (s *Stmt) reprepare(ctx context.Context) error {
+	fresh, _, err := s.c.prepare(ctx, s.text, true)
+	if err != nil {
+		return err
+	}
+	if fresh == nil {
+		return errors.New("stablesqlite: statement vanished on preparing it again")
+	}
+	s.c.inst.Finalize(s.handle)
+	s.handle, s.nParams, s.names = fresh.handle, fresh.nParams, nil
+	return nil
 }
 
 // bind stages the arguments for the statement's next run. Its positional

@@ -40,6 +40,24 @@ func (m Migrator) HasTable(value any) bool {
 	return count > 0
 }
 
+// DropTable drops the tables of values (models or names), those that refer
+// to others first. As GORM's own SQLite dialector does, it drops them with
+// foreign keys off: with PRAGMA foreign_keys on, DROP TABLE deletes the rows
+// first, which fails (or cascades) while other tables refer to them. Inside
+// a transaction the pragma cannot change, and the tables are dropped as
+// they are.
+func (m Migrator) DropTable(values ...any) error {
+	ran, err := m.withoutForeignKeys(func(pinned *gorm.DB, _ bool) error {
+		inner := m
+		inner.DB = pinned
+		return inner.Migrator.DropTable(values...)
+	})
+	if !ran {
+		return m.Migrator.DropTable(values...)
+	}
+	return err
+}
+
 // GetTables returns the names of the tables, without SQLite's own.
 func (m Migrator) GetTables() (tables []string, err error) {
 	err = m.DB.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`).Scan(&tables).Error
@@ -284,6 +302,25 @@ var typeAliases = map[string][]string{
 	"bool":              {"numeric"},
 	"timestamp":         {"datetime"},
 	"datetime":          {"timestamp"},
+}
+
+// MigrateColumn is GORM's, except that a type the field declares with a
+// type tag is compared by name with the column's declared type, without the
+// aliases: the aliases keep a table made by other tools from being created
+// again for a different spelling of GORM's own types, but a type asked for
+// by name (type:text on a varchar column) is a change to make.
+func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
+	if field.TagSettings["TYPE"] != "" && !field.PrimaryKey {
+		want := strings.ToLower(m.DataTypeOf(field))
+		if i := strings.IndexByte(want, '('); i >= 0 {
+			want = want[:i]
+		}
+		want = strings.TrimSpace(want)
+		if have := strings.ToLower(columnType.DatabaseTypeName()); want != "" && have != "" && !strings.HasPrefix(want, have) {
+			return m.AlterColumn(value, field.DBName)
+		}
+	}
+	return m.Migrator.MigrateColumn(value, field, columnType)
 }
 
 // GetTypeAliases returns the types SQLite treats as databaseTypeName.
@@ -593,7 +630,8 @@ func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
 			return err
 		}
 		for _, name := range order {
-			out = append(out, *byName[name])
+			// Pointers, as GORM's own migrators return them.
+			out = append(out, byName[name])
 		}
 		return nil
 	})

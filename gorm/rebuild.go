@@ -24,68 +24,81 @@ var errSkip = errors.New("stablegorm: nothing to change")
 // it commits. Inside a transaction that cannot be done; there the table is
 // rebuilt only if no other table refers to it.
 func (m Migrator) rebuildTable(table string, edit func(*tableDef) error, dropped ...string) error {
-	db := m.DB
-	ctx := db.Statement.Context
-	pool := db.Statement.ConnPool
-	if _, inTx := pool.(gorm.TxCommitter); !inTx {
-		var conn *sql.Conn
-		if c, ok := pool.(*sql.Conn); ok {
-			conn = c
-		} else if sqlDB, err := db.DB(); err == nil {
-			if conn, err = sqlDB.Conn(ctx); err != nil {
-				return err
-			}
-			defer conn.Close()
-		}
-		if conn != nil {
-			pinned := db.Session(&gorm.Session{Context: ctx})
-			pinned.Statement.ConnPool = conn
+	ran, err := m.withoutForeignKeys(func(pinned *gorm.DB, fk bool) error {
+		return pinned.Transaction(func(tx *gorm.DB) error {
+			return m.rebuild(tx, table, edit, dropped, fk)
+		})
+	})
+	if !ran {
+		err = m.DB.Transaction(func(tx *gorm.DB) error {
 			var fk bool
-			if err := pinned.Raw("PRAGMA foreign_keys").Row().Scan(&fk); err != nil {
+			if err := tx.Raw("PRAGMA foreign_keys").Row().Scan(&fk); err != nil {
 				return err
 			}
 			if fk {
-				if err := pinned.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+				children, err := referringTables(tx, table)
+				if err != nil {
 					return err
 				}
-			}
-			err := pinned.Transaction(func(tx *gorm.DB) error {
-				return m.rebuild(tx, table, edit, dropped, fk)
-			})
-			if fk {
-				if rerr := pinned.Exec("PRAGMA foreign_keys = ON").Error; rerr != nil {
-					// Do not let the connection go back to the pool without
-					// its foreign keys.
-					conn.Raw(func(any) error { return sqldriver.ErrBadConn })
-					return errors.Join(err, rerr)
+				if len(children) > 0 {
+					return fmt.Errorf("stablegorm: cannot create table %q again inside a transaction with PRAGMA foreign_keys on: tables %s refer to it; migrate outside the transaction", table, strings.Join(children, ", "))
 				}
 			}
-			if errors.Is(err, errSkip) {
-				err = nil
-			}
-			return err
-		}
+			return m.rebuild(tx, table, edit, dropped, false)
+		})
 	}
-	err := db.Transaction(func(tx *gorm.DB) error {
-		var fk bool
-		if err := tx.Raw("PRAGMA foreign_keys").Row().Scan(&fk); err != nil {
-			return err
-		}
-		if fk {
-			children, err := referringTables(tx, table)
-			if err != nil {
-				return err
-			}
-			if len(children) > 0 {
-				return fmt.Errorf("stablegorm: cannot create table %q again inside a transaction with PRAGMA foreign_keys on: tables %s refer to it; migrate outside the transaction", table, strings.Join(children, ", "))
-			}
-		}
-		return m.rebuild(tx, table, edit, dropped, false)
-	})
 	if errors.Is(err, errSkip) {
 		err = nil
 	}
 	return err
+}
+
+// withoutForeignKeys runs fn on a connection held for the purpose, with
+// PRAGMA foreign_keys switched off if it was on (fk tells fn whether it
+// was) and switched on again afterwards; a connection whose foreign keys
+// cannot be restored is discarded rather than returned to the pool. Inside
+// a transaction (where SQLite ignores the pragma), or without a pool to
+// take a connection from, fn is not run and ran is false.
+func (m Migrator) withoutForeignKeys(fn func(pinned *gorm.DB, fk bool) error) (ran bool, err error) {
+	db := m.DB
+	ctx := db.Statement.Context
+	pool := db.Statement.ConnPool
+	if _, inTx := pool.(gorm.TxCommitter); inTx {
+		return false, nil
+	}
+	var conn *sql.Conn
+	if c, ok := pool.(*sql.Conn); ok {
+		conn = c
+	} else if sqlDB, err := db.DB(); err == nil {
+		if conn, err = sqlDB.Conn(ctx); err != nil {
+			return true, err
+		}
+		defer conn.Close()
+	}
+	if conn == nil {
+		return false, nil
+	}
+	pinned := db.Session(&gorm.Session{Context: ctx})
+	pinned.Statement.ConnPool = conn
+	var fk bool
+	if err := pinned.Raw("PRAGMA foreign_keys").Row().Scan(&fk); err != nil {
+		return true, err
+	}
+	if fk {
+		if err := pinned.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+			return true, err
+		}
+	}
+	err = fn(pinned, fk)
+	if fk {
+		if rerr := pinned.Exec("PRAGMA foreign_keys = ON").Error; rerr != nil {
+			// Do not let the connection go back to the pool without its
+			// foreign keys.
+			conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+			return true, errors.Join(err, rerr)
+		}
+	}
+	return true, err
 }
 
 // referringTables returns the tables, other than table, with a foreign key

@@ -153,10 +153,33 @@ int ss_step(sqlite3_stmt *pStmt, const ssSlot *aArg, int nArg, ssSlot *aRow, int
 }
 
 /* Writes the name and declared type (0 when none) of up to nCap columns as
-** pointer pairs to out, and returns the number of columns. */
+** pointer pairs to out, and returns the number of columns; -1 if the
+** statement is stale (its connection changed the schema since it was
+** prepared), when its columns may be out of date: prepare it again. */
+/* Whether the schema this statement was compiled against is no longer the
+** connection's: the check OP_Transaction makes at the first step, made
+** before the step (it reads only the connection's in-memory schema). */
+static int ssStale(sqlite3_stmt *pStmt){
+  Vdbe *v = (Vdbe*)pStmt;
+  int i;
+  if( v->expired ) return 1;
+  for(i=0; i<v->nOp; i++){
+    VdbeOp *op = &v->aOp[i];
+    if( op->opcode==OP_Transaction && op->p5 && op->p1>=0 && op->p1<v->db->nDb ){
+      Schema *pSchema = v->db->aDb[op->p1].pSchema;
+      if( pSchema && (op->p3!=pSchema->schema_cookie || op->p4.i!=pSchema->iGeneration) ){
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
 EXPORT(ss_columns)
 int ss_columns(sqlite3_stmt *pStmt, int32_t *out, int nCap){
-  int i, n = sqlite3_column_count(pStmt);
+  int i, n;
+  if( ssStale(pStmt) ) return -1;
+  n = sqlite3_column_count(pStmt);
   for(i=0; i<n && i<nCap; i++){
     out[2*i] = (int32_t)(intptr_t)sqlite3_column_name(pStmt, i);
     out[2*i+1] = (int32_t)(intptr_t)sqlite3_column_decltype(pStmt, i);

@@ -508,6 +508,11 @@ func (i *Instance) Readonly(stmt uint32) (bool, error) {
 	return r != 0, err
 }
 
+// ErrExpired is returned by Columns for a statement whose connection has
+// changed the schema since it was prepared: its columns may have changed,
+// so it must be prepared again.
+var ErrExpired = errors.New("wasm: statement expired")
+
 // Columns returns the names and declared types of the statement's columns,
 // in one call.
 func (i *Instance) Columns(stmt uint32) (names, decltypes []string, err error) {
@@ -516,6 +521,9 @@ func (i *Instance) Columns(stmt uint32) (names, decltypes []string, err error) {
 		n, err := i.call32(i.fColumns, uint64(stmt), uint64(i.scratch.ptr), uint64(capacity))
 		if err != nil {
 			return nil, nil, err
+		}
+		if n < 0 {
+			return nil, nil, ErrExpired
 		}
 		if uint32(n) > capacity || i.scratch.ptr == 0 {
 			if err := i.reserve(&i.scratch, uint32(n)*8+8); err != nil {
