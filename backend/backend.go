@@ -187,6 +187,13 @@ type SharedMemory interface {
 	ShmUnmap(delete bool) error
 }
 
+// Flusher is implemented by volumes that gather writes before handing them
+// on. The host calls Flush before it publishes a WAL index change to other
+// connections, which must then find every frame the index names.
+type Flusher interface {
+	Flush() error
+}
+
 // SizeHinter is implemented by volumes that want to hear how large SQLite
 // expects the file to grow.
 type SizeHinter interface {

@@ -394,11 +394,22 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	ret(stack, rcOK)
 }
 
-// shmSync reconciles every region the guest has mapped for handle h.
-func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish, receive bool) {
+// shmSync reconciles every region the guest has mapped for handle h. Before
+// it publishes, every volume's gathered writes reach the file: the index
+// about to be published names them.
+func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish, receive bool) error {
 	m := e.shm[h]
 	if m == nil {
-		return
+		return nil
+	}
+	if publish {
+		for _, v := range e.vols {
+			if f, ok := v.(backend.Flusher); ok {
+				if err := f.Flush(); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for region, p := range m.ptrs {
 		if p == 0 {
@@ -408,6 +419,7 @@ func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish,
 			sm.ShmSync(region, private, publish, receive)
 		}
 	}
+	return nil
 }
 
 // shmLock publishes this connection's changes before it lets go of a lock,
@@ -422,7 +434,10 @@ func shmLock(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	if flags&backend.ShmUnlock != 0 {
-		shmSync(e, mod, h, sm, true, false)
+		if err := shmSync(e, mod, h, sm, true, false); err != nil {
+			ret(stack, e.rc(err, rcIOErrShmLock))
+			return
+		}
 	}
 	if err := sm.ShmLock(offset, n, flags); err != nil {
 		ret(stack, e.rc(err, rcIOErrShmLock))
@@ -438,7 +453,7 @@ func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	h := uint32(stack[0])
 	if sm := shmOf(e, h); sm != nil {
-		shmSync(e, mod, h, sm, true, true)
+		shmSync(e, mod, h, sm, true, true) // a barrier has no result: a flush error shows at the unlock
 	}
 }
 

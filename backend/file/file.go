@@ -152,6 +152,8 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 }
 
 type volume struct {
+	pending       []byte // writes not yet handed to the OS: one contiguous run
+	pendingOff    int64
 	*shm.Handle   // WAL index
 	b             *Backend
 	in            *inode
@@ -163,11 +165,49 @@ type volume struct {
 	closed        bool
 }
 
-func (v *volume) ReadAt(p []byte, off int64) (int, error) { return v.f.ReadAt(p, off) }
+// maxPending is how many bytes of contiguous writes a volume gathers into
+// one system call: SQLite writes a WAL frame as a header and a page, and a
+// transaction's frames one after the other.
+const maxPending = 64 << 10
+
+// Flush hands gathered writes to the OS. The host calls it before the WAL
+// index is published, so that readers in other connections find in the
+// file every frame the index names; the volume calls it before anything
+// that reads, sizes, syncs or unlocks the file.
+func (v *volume) Flush() error {
+	if len(v.pending) == 0 {
+		return nil
+	}
+	_, err := v.f.WriteAt(v.pending, v.pendingOff)
+	v.pending = v.pending[:0]
+	if err != nil && isNoSpace(err) {
+		err = fmt.Errorf("%w: %w", backend.ErrFull, err)
+	}
+	return err
+}
+
+func (v *volume) ReadAt(p []byte, off int64) (int, error) {
+	if err := v.Flush(); err != nil {
+		return 0, err
+	}
+	return v.f.ReadAt(p, off)
+}
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 	if v.readOnly {
 		return 0, backend.ErrReadOnly
+	}
+	if len(v.pending) > 0 && off == v.pendingOff+int64(len(v.pending)) && len(v.pending)+len(p) <= maxPending {
+		v.pending = append(v.pending, p...)
+		return len(p), nil
+	}
+	if err := v.Flush(); err != nil {
+		return 0, err
+	}
+	if len(p) < maxPending {
+		v.pending = append(v.pending[:0], p...)
+		v.pendingOff = off
+		return len(p), nil
 	}
 	n, err := v.f.WriteAt(p, off)
 	if err != nil && isNoSpace(err) {
@@ -177,6 +217,9 @@ func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func (v *volume) Size() (int64, error) {
+	if err := v.Flush(); err != nil {
+		return 0, err
+	}
 	st, err := v.f.Stat()
 	if err != nil {
 		return 0, err
@@ -188,16 +231,34 @@ func (v *volume) Truncate(size int64) error {
 	if v.readOnly {
 		return backend.ErrReadOnly
 	}
+	if err := v.Flush(); err != nil {
+		return err
+	}
 	return v.f.Truncate(size)
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
+	if err := v.Flush(); err != nil {
+		return err
+	}
 	return dataSync(v.f, flags&backend.SyncDataOnly != 0)
 }
 
-func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
-func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
-func (v *volume) CheckReserved() (bool, error)         { return v.lock.CheckReserved() }
+func (v *volume) Lock(level backend.LockLevel) error {
+	if err := v.Flush(); err != nil {
+		return err
+	}
+	return v.lock.Lock(level)
+}
+
+func (v *volume) Unlock(level backend.LockLevel) error {
+	if err := v.Flush(); err != nil {
+		return err
+	}
+	return v.lock.Unlock(level)
+}
+
+func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
 func (v *volume) DeviceCharacteristics() backend.IOCap { return backend.IOCapPowersafeOverwrite }
 func (v *volume) SectorSize() int                      { return 4096 }
@@ -210,7 +271,10 @@ func (v *volume) Close() error {
 		return nil
 	}
 	v.closed = true
-	err := v.lock.Unlock(backend.LockNone)
+	err := v.Flush()
+	if uerr := v.lock.Unlock(backend.LockNone); err == nil {
+		err = uerr
+	}
 	if v.deleteOnClose {
 		os.Remove(v.name)
 	}

@@ -38,6 +38,10 @@ func TestSameBytes(t *testing.T) {
 	if _, err := v.WriteAt([]byte("on disk"), 3); err != nil {
 		t.Fatal(err)
 	}
+	// Writes are gathered until a sync (or unlock, or the host's flush).
+	if err := v.Sync(backend.SyncNormal); err != nil {
+		t.Fatal(err)
+	}
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
