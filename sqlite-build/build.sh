@@ -19,14 +19,12 @@ opts=$(sed -e 's/#.*//' "$here/options.txt" | xargs)
 exports=(malloc free
   sqlite3_close_v2 sqlite3_finalize sqlite3_reset sqlite3_exec
   sqlite3_errmsg sqlite3_extended_errcode sqlite3_busy_timeout
-  sqlite3_get_autocommit sqlite3_complete sqlite3_stmt_readonly
-  sqlite3_bind_parameter_count sqlite3_bind_parameter_index
-  sqlite3_bind_parameter_name sqlite3_column_count
+  sqlite3_get_autocommit sqlite3_complete
+  sqlite3_bind_parameter_count sqlite3_bind_parameter_name
   sqlite3_deserialize sqlite3_malloc64 sqlite3_free
   sqlite3_blob_open sqlite3_blob_close sqlite3_blob_bytes sqlite3_blob_read
   sqlite3_blob_write sqlite3_blob_reopen
-  sqlite3_backup_init sqlite3_backup_step sqlite3_backup_finish
-  sqlite3_backup_remaining sqlite3_backup_pagecount)
+  sqlite3_backup_init sqlite3_backup_step sqlite3_backup_finish)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -26,7 +26,6 @@ const (
 	rcIOErr           = 10
 	rcFull            = 13
 	rcCantOpen        = 14
-	rcNotFound        = 12
 	rcIOErrRead       = rcIOErr | 1<<8
 	rcIOErrShortRead  = rcIOErr | 2<<8
 	rcIOErrWrite      = rcIOErr | 3<<8

@@ -99,15 +99,15 @@ type Instance struct {
 	stack [8]uint64
 	err   error // the trap that broke the instance, if any
 
-	fOpen, fPrepare, fExec, fStep, fColumns                        api.Function
-	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL          api.Function
-	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete        api.Function
-	fParamCount, fParamIndex, fParamName, fStmtReadonly, fColCount api.Function
-	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize     api.Function
-	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes        api.Function
-	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep   api.Function
-	fBackupFinish, fRegisterVFS, fBind                             api.Function
-	cbStack                                                        [4]uint64 // for calls made from inside a callback
+	fOpen, fPrepare, fExec, fStep, fColumns                      api.Function
+	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL        api.Function
+	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete      api.Function
+	fParamCount, fParamName                                      api.Function
+	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize   api.Function
+	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes      api.Function
+	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep api.Function
+	fBackupFinish, fRegisterVFS, fBind                           api.Function
+	cbStack                                                      [4]uint64 // for calls made from inside a callback
 
 	args      buffer // staged arguments: slots, then their bytes
 	nArgs     int    // staged slots; -1: none
@@ -183,10 +183,10 @@ func (i *Instance) bindExports() error {
 		"sqlite3_reset": &i.fReset, "sqlite3_exec": &i.fExecSQL, "sqlite3_errmsg": &i.fErrmsg,
 		"sqlite3_extended_errcode": &i.fErrcode, "sqlite3_busy_timeout": &i.fBusyTimeout,
 		"sqlite3_get_autocommit": &i.fAutocommit, "sqlite3_complete": &i.fComplete,
-		"sqlite3_bind_parameter_count": &i.fParamCount, "sqlite3_bind_parameter_index": &i.fParamIndex,
-		"sqlite3_bind_parameter_name": &i.fParamName, "sqlite3_stmt_readonly": &i.fStmtReadonly,
-		"sqlite3_column_count": &i.fColCount, "ss_create_function": &i.fCreateFunc,
-		"ss_create_collation": &i.fCreateColl, "ss_hooks": &i.fHooks, "ss_serialize": &i.fSerialize,
+		"sqlite3_bind_parameter_count": &i.fParamCount,
+		"sqlite3_bind_parameter_name":  &i.fParamName,
+		"ss_create_function":           &i.fCreateFunc,
+		"ss_create_collation":          &i.fCreateColl, "ss_hooks": &i.fHooks, "ss_serialize": &i.fSerialize,
 		"sqlite3_deserialize": &i.fDeserialize, "sqlite3_malloc64": &i.fSqlMalloc, "sqlite3_free": &i.fSqlFree,
 		"sqlite3_blob_open": &i.fBlobOpen, "sqlite3_blob_close": &i.fBlobClose, "sqlite3_blob_bytes": &i.fBlobBytes,
 		"sqlite3_blob_read": &i.fBlobRead, "sqlite3_blob_write": &i.fBlobWrite, "sqlite3_blob_reopen": &i.fBlobReopen,
@@ -494,18 +494,6 @@ func (i *Instance) ParamName(stmt uint32, k int) (string, error) {
 		return "", err
 	}
 	return i.readCString(uint32(p)), nil
-}
-
-// ColumnCount returns sqlite3_column_count.
-func (i *Instance) ColumnCount(stmt uint32) (int, error) {
-	n, err := i.call32(i.fColCount, uint64(stmt))
-	return int(n), err
-}
-
-// Readonly reports sqlite3_stmt_readonly.
-func (i *Instance) Readonly(stmt uint32) (bool, error) {
-	r, err := i.call32(i.fStmtReadonly, uint64(stmt))
-	return r != 0, err
 }
 
 // ErrExpired is returned by Columns for a statement whose connection has

@@ -1,19 +1,11 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/stablesqlite/stablesqlite/wasm"
+	"github.com/stablesqlite/stablesqlite/internal/testcache"
 )
 
-// TestMain shares wazero's compiled code between this test binary and the
-// child processes some tests start, so each does not compile the module
-// again (which takes seconds under the race detector).
-func TestMain(m *testing.M) {
-	if os.Getenv(wasm.CacheDirEnv) == "" {
-		os.Setenv(wasm.CacheDirEnv, filepath.Join(os.TempDir(), "stablesqlite-test-cache"))
-	}
-	os.Exit(m.Run())
-}
+// TestMain shares wazero's compiled code between test runs and child
+// processes.
+func TestMain(m *testing.M) { testcache.Main(m) }
