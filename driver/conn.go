@@ -156,27 +156,41 @@ func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if s == nil {
 		return nil, errors.New("stablesqlite: empty statement")
 	}
-	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
+	if !onlyTrivia(query[tail:]) {
 		c.inst.Finalize(s.handle)
-		return nil, err
+		return nil, errMultiple
 	}
 	return s, nil
 }
 
-// onlyOneStatement fails if rest holds another statement.
-func (c *Conn) onlyOneStatement(ctx context.Context, rest string) error {
-	if strings.TrimSpace(rest) == "" {
-		return nil
+var errMultiple = errors.New("stablesqlite: more than one statement; use Exec for several")
+
+// onlyTrivia reports whether rest, what follows a statement, holds no other
+// statement: only white space, semicolons and comments. It is a lexical
+// check, so that the next statement is never compiled before the first one
+// has run (it may depend on it).
+func onlyTrivia(rest string) bool {
+	for i := 0; i < len(rest); {
+		switch {
+		case rest[i] == ';' || rest[i] == ' ' || rest[i] == '\t' || rest[i] == '\n' || rest[i] == '\r' || rest[i] == '\f':
+			i++
+		case strings.HasPrefix(rest[i:], "--"):
+			end := strings.IndexByte(rest[i:], '\n')
+			if end < 0 {
+				return true
+			}
+			i += end + 1
+		case strings.HasPrefix(rest[i:], "/*"):
+			end := strings.Index(rest[i+2:], "*/")
+			if end < 0 {
+				return true
+			}
+			i += 2 + end + 2
+		default:
+			return false
+		}
 	}
-	s, _, err := c.prepare(ctx, rest, false)
-	if err != nil {
-		return err
-	}
-	if s != nil {
-		c.inst.Finalize(s.handle)
-		return errors.New("stablesqlite: more than one statement; use Exec for several")
-	}
-	return nil
+	return true
 }
 
 // prepare compiles the first statement of query; it returns nil when there
@@ -208,36 +222,31 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	}
 	stop := c.inst.Watch(ctx)
 	defer stop()
-	if s, err := c.cachedStmt(ctx, query); err != nil || s != nil {
-		if err != nil {
-			return nil, err
-		}
-		if err := s.bindAll(args); err != nil {
-			return nil, err
-		}
-		return s.exec(ctx)
+	s, tail, err := c.statement(ctx, query)
+	if err != nil {
+		return nil, err
 	}
 	var res result
 	used := 0
-	named := make(map[string]bool)
-	for {
-		s, tail, err := c.prepare(ctx, query, false)
-		if err != nil {
-			return nil, err
-		}
-		if s == nil {
-			break
-		}
+	named := namedSet(args)
+	for s != nil {
 		n, err := s.bind(args, used, named)
 		if err == nil {
 			used += n
 			res, err = s.exec(ctx)
 		}
-		c.inst.Finalize(s.handle)
+		if !s.cached {
+			c.inst.Finalize(s.handle)
+		}
 		if err != nil {
 			return nil, err
 		}
-		query = query[tail:]
+		if query = query[tail:]; onlyTrivia(query) {
+			break
+		}
+		if s, tail, err = c.prepare(ctx, query, false); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkAllUsed(args, used, named); err != nil {
 		return nil, err
@@ -252,12 +261,16 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 	stop := c.inst.Watch(ctx)
 	defer stop()
-	s, err := c.cachedStmt(ctx, query)
+	s, tail, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	if s == nil {
-		return nil, errors.New("stablesqlite: more than one statement; use Exec for several")
+		return nil, errors.New("stablesqlite: empty query")
+	}
+	if !onlyTrivia(query[tail:]) {
+		s.release()
+		return nil, errMultiple
 	}
 	if !s.cached {
 		s.ownedByRows = true
@@ -276,27 +289,17 @@ type stmtCache struct {
 	order  []string // oldest first
 }
 
-// cachedStmt returns a prepared statement for query: from the cache when
-// one is there and not in use, else freshly prepared (and cached). It
-// returns nil, nil when query holds more than one statement.
-func (c *Conn) cachedStmt(ctx context.Context, query string) (*Stmt, error) {
+// statement returns the first statement of query (nil if there is none)
+// and the offset of the rest. A text that is one statement is served from
+// the connection's cache, or prepared and cached; anything else is prepared
+// for one use, and the caller finalizes it (see Stmt.release).
+func (c *Conn) statement(ctx context.Context, query string) (*Stmt, int, error) {
 	if s := c.cache.byText[query]; s != nil && s.rows == nil {
-		return s, nil
+		return s, len(query), nil
 	}
 	s, tail, err := c.prepare(ctx, query, true)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, errors.New("stablesqlite: empty statement")
-	}
-	if err := c.onlyOneStatement(ctx, query[tail:]); err != nil {
-		c.inst.Finalize(s.handle)
-		return nil, nil
-	}
-	if c.cache.byText[query] != nil {
-		s.ownedByRows = true // the cached one is busy: this one is used once
-		return s, nil
+	if err != nil || s == nil || !onlyTrivia(query[tail:]) || c.cache.byText[query] != nil {
+		return s, tail, err // several statements, or the cached one is busy
 	}
 	if c.cache.byText == nil {
 		c.cache.byText = map[string]*Stmt{}
@@ -307,7 +310,7 @@ func (c *Conn) cachedStmt(ctx context.Context, query string) (*Stmt, error) {
 	s.cached = true
 	c.cache.byText[query] = s
 	c.cache.order = append(c.cache.order, query)
-	return s, nil
+	return s, tail, nil
 }
 
 // evictOldest finalizes the oldest cached statement that is not in use (a

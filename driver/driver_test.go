@@ -265,8 +265,19 @@ func TestMultiStatementExec(t *testing.T) {
 	if sum != 6 {
 		t.Fatalf("sum = %d", sum)
 	}
-	if _, err := db.Query("select 1; select 2"); err == nil {
-		t.Fatal("Query ran two statements")
+	if _, err := db.Query("select 1; select 2"); err == nil || !strings.Contains(err.Error(), "more than one statement") {
+		t.Fatalf("Query of two statements: %v", err)
+	}
+	// The second statement is compiled only after the first ran.
+	mustExec(t, db, "create table u(y); insert into u values (1) -- trailing comment")
+	// Texts with no statement run nothing and fail nothing; trailing
+	// semicolons and comments are not statements.
+	for _, q := range []string{"", "  ", "-- nothing", "/* nothing */ ;"} {
+		mustExec(t, db, q)
+	}
+	var one int
+	if err := db.QueryRow("select 1; -- done\n /* really */").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("a query with trailing comments: %d, %v", one, err)
 	}
 }
 

@@ -107,13 +107,7 @@ func (s *Stmt) ready(ctx context.Context) error {
 }
 
 func (s *Stmt) bindAll(args []driver.NamedValue) error {
-	var named map[string]bool
-	for _, a := range args {
-		if a.Name != "" {
-			named = make(map[string]bool)
-			break
-		}
-	}
+	named := namedSet(args)
 	n, err := s.bind(args, 0, named)
 	if err == nil {
 		err = checkAllUsed(args, n, named)
@@ -165,6 +159,17 @@ func (s *Stmt) query(ctx context.Context, args []driver.NamedValue) (*Rows, erro
 	r := &Rows{s: s, ctx: ctx, names: names, decl: decl, kinds: kinds}
 	s.rows = r
 	return r, nil
+}
+
+// namedSet returns the set bind records named arguments in: nil when there
+// are none, so that the common case allocates nothing.
+func namedSet(args []driver.NamedValue) map[string]bool {
+	for _, a := range args {
+		if a.Name != "" {
+			return make(map[string]bool)
+		}
+	}
+	return nil
 }
 
 // reprepare replaces the statement's handle with a fresh one from its text.
