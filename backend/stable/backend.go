@@ -49,9 +49,15 @@ type Backend struct {
 	msg      msgKind    // the explicit scope, if any
 	meter    meter
 
-	locks map[string]*locking.File
-	shms  map[string]*shm.File // WAL indexes by database name
-	opens map[string]int       // open volumes by name
+	open map[string]*openFile // process-side state of each file, by name
+}
+
+// openFile is what the process keeps about one file besides its bytes:
+// SQLite's locks, its WAL index, and how many volumes have it open.
+type openFile struct {
+	lock  locking.File
+	shm   shm.File
+	opens int
 }
 
 type msgKind int
@@ -80,7 +86,7 @@ var ErrMessage = errors.New("stable: message scope misuse")
 // wrapping ErrFormat.
 func New(mem Memory) (*Backend, error) {
 	b := &Backend{mem: mem, budget: DefaultBatchBudget, overlay: map[uint64][]byte{},
-		locks: map[string]*locking.File{}, shms: map[string]*shm.File{}, opens: map[string]int{}, meter: newMeter()}
+		open: map[string]*openFile{}, meter: newMeter()}
 	b.size = mem.Size()
 	if b.size == 0 {
 		b.workSize = firstPage
@@ -541,18 +547,13 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 			return nil, 0, err
 		}
 	}
-	lf := b.locks[name]
-	if lf == nil {
-		lf = &locking.File{}
-		b.locks[name] = lf
+	of := b.open[name]
+	if of == nil {
+		of = &openFile{}
+		b.open[name] = of
 	}
-	b.opens[name]++
-	sf := b.shms[name]
-	if sf == nil {
-		sf = &shm.File{}
-		b.shms[name] = sf
-	}
-	return &volume{b: b, name: name, lock: lf.NewLock(), Handle: sf.NewHandle(),
+	of.opens++
+	return &volume{b: b, name: name, lock: of.lock.NewLock(), Handle: of.shm.NewHandle(), of: of,
 		readOnly:      flags&backend.OpenReadOnly != 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}, flags, nil
 }
@@ -590,6 +591,7 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 type volume struct {
 	*shm.Handle   // WAL index
 	b             *Backend
+	of            *openFile
 	name          string
 	lock          *locking.Lock
 	readOnly      bool
@@ -751,7 +753,7 @@ func (v *volume) Close() error {
 	err := v.Unlock(backend.LockNone)
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
-	v.b.opens[v.name]--
+	v.of.opens--
 	if v.deleteOnClose {
 		if derr := v.b.delete(v.name); err == nil && !errors.Is(derr, backend.ErrNotFound) {
 			err = derr

@@ -73,7 +73,7 @@ func (b *Backend) Import(name string, image []byte) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.opens[name] > 0 {
+	if of := b.open[name]; of != nil && of.opens > 0 {
 		return fmt.Errorf("stable: import %q: %w", name, ErrInUse)
 	}
 	if b.msg != noMessage || b.inBatch {
