@@ -105,18 +105,10 @@ func (m *sparse) Grow(n uint64) (uint64, error) {
 	return old, nil
 }
 
-func (m *sparse) check(n int, off uint64) error {
-	end := off + uint64(n)
-	if end < off || end > m.size*PageSize {
-		return fmt.Errorf("%w: [%d, %d) of %d bytes", ErrOutOfBounds, off, end, m.size*PageSize)
-	}
-	return nil
-}
-
 func (m *sparse) ReadAt(p []byte, off uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.check(len(p), off); err != nil {
+	if err := checkRange(uint64(len(p)), off, m.size); err != nil {
 		return err
 	}
 	for n := 0; n < len(p); {
@@ -136,7 +128,7 @@ func (m *sparse) ReadAt(p []byte, off uint64) error {
 func (m *sparse) WriteAt(p []byte, off uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.check(len(p), off); err != nil {
+	if err := checkRange(uint64(len(p)), off, m.size); err != nil {
 		return err
 	}
 	m.write(p, off)
@@ -167,8 +159,8 @@ func (m *sparse) Apply(size uint64, writes []Write) error {
 	}
 	newSize := max(size, m.size)
 	for _, w := range writes {
-		if end := w.Off + uint64(len(w.Data)); end < w.Off || end > newSize*PageSize {
-			return fmt.Errorf("%w: [%d, %d) of %d bytes", ErrOutOfBounds, w.Off, end, newSize*PageSize)
+		if err := checkRange(uint64(len(w.Data)), w.Off, newSize); err != nil {
+			return err
 		}
 	}
 	if m.trap == nil {
