@@ -139,13 +139,6 @@ func publishDiff(src, shadow, dst []byte) bool {
 	return changed
 }
 
-// Regions returns how many regions h has mapped.
-func (h *Handle) Regions() int {
-	h.f.mu.Lock()
-	defer h.f.mu.Unlock()
-	return len(h.shadows)
-}
-
 // ShmLock implements backend.SharedMemory, with the rules of os_unix.c's
 // unixShmLock among the handles of the file.
 func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
