@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/tetratelabs/wazero"
@@ -89,8 +91,10 @@ func (e *env) interrupted() bool { return e.interrupt.Load() == e.call.Load() }
 // memory. It is not safe for concurrent use, except for Watch's interrupt.
 type Instance struct {
 	engine      *engine
-	interpreted bool // on wazero's interpreter
-	stay        bool // moving to compiled code failed: do not try again
+	interpreted bool      // on wazero's interpreter
+	mayCompile  bool      // its interpreted calls count towards starting the compiler
+	stay        bool      // moving to compiled code failed: do not try again
+	callStart   time.Time // when the interpreted call under way started
 
 	ctx   context.Context // carries env to the host functions
 	env   *env
@@ -151,15 +155,15 @@ func New(cfg Config) (*Instance, error) {
 	}
 	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
+	i := &Instance{ctx: ctx, env: ev, nArgs: -1, pendingRC: map[uint32]int32{}, engine: e, interpreted: m.interpreted,
+		mayCompile: os.Getenv(EngineEnv) != "interpreter"}
 	mod, err := m.runtime.InstantiateModule(ctx, m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
+		i.leaveInterpreter()
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
-	i := &Instance{ctx: ctx, env: ev, mod: mod, mem: mod.Memory(), nArgs: -1, pendingRC: map[uint32]int32{}, engine: e, interpreted: m.interpreted}
-	if i.interpreted {
-		e.interpUsers.Add(1)
-	}
+	i.mod, i.mem = mod, mod.Memory()
 	ev.inst = i
 	if err := i.bindExports(); err != nil {
 		mod.Close(ctx)
@@ -174,9 +178,10 @@ func New(cfg Config) (*Instance, error) {
 	return i, nil
 }
 
-// bindExports looks up the guest functions the instance calls.
-func (i *Instance) bindExports() error {
-	for name, f := range map[string]*api.Function{
+// exports maps the names of the guest functions the instance calls to the
+// fields that hold them.
+func (i *Instance) exports() map[string]*api.Function {
+	return map[string]*api.Function{
 		"ss_open": &i.fOpen, "ss_prepare": &i.fPrepare, "ss_exec": &i.fExec,
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
 		"free": &i.fFree, "sqlite3_close_v2": &i.fCloseV2, "sqlite3_finalize": &i.fFinalize,
@@ -192,7 +197,12 @@ func (i *Instance) bindExports() error {
 		"sqlite3_blob_read": &i.fBlobRead, "sqlite3_blob_write": &i.fBlobWrite, "sqlite3_blob_reopen": &i.fBlobReopen,
 		"sqlite3_backup_init": &i.fBackupInit, "sqlite3_backup_step": &i.fBackupStep,
 		"sqlite3_backup_finish": &i.fBackupFinish, "ss_register_vfs": &i.fRegisterVFS, "ss_bind": &i.fBind,
-	} {
+	}
+}
+
+// bindExports looks up the guest functions the instance calls.
+func (i *Instance) bindExports() error {
+	for name, f := range i.exports() {
 		if *f = i.mod.ExportedFunction(name); *f == nil {
 			return fmt.Errorf("wasm: sqlite3.wasm does not export %s", name)
 		}
@@ -200,38 +210,83 @@ func (i *Instance) bindExports() error {
 	return nil
 }
 
-// migrate moves an instance that started on the interpreter to compiled
-// code, between two guest calls: a new instance of the compiled module gets
-// a copy of the linear memory and of the stack pointer (the module's only
-// mutable global), which is the whole state of the guest; the host side
-// (volumes, locks, callbacks) does not move at all.
-func (i *Instance) migrate() error {
-	m := i.engine.compiled
-	mod, err := m.runtime.InstantiateModule(i.ctx, m.compiled,
+// moveToCompiled moves an instance that started on the interpreter to
+// compiled code, between two guest calls: a new instance of the compiled
+// module gets the linear memory and the stack pointer (the module's only
+// mutable global), which are the whole state of the guest; the host side
+// (volumes, locks, callbacks) does not move at all. While the compiler is
+// still at work, the interpreted module is closed first and the state kept
+// aside, so that the interpreter can be freed before the compiler's peak;
+// the call then waits for the compiler.
+func (i *Instance) moveToCompiled() error {
+	e := i.engine
+	sp := i.mod.ExportedGlobal("__stack_pointer")
+	data, ok := i.mem.Read(0, i.mem.Size())
+	if sp == nil || !ok {
+		return errors.New("wasm: cannot read the interpreted instance's state")
+	}
+	spValue := sp.Get()
+	old := i.mod
+	if !e.ready() {
+		// Drop every reference to the interpreted module, which holds the
+		// interpreter's code, before waiting.
+		data = bytes.Clone(data)
+		old.Close(i.ctx)
+		old, i.mod, i.mem = nil, nil, nil
+		for _, f := range i.exports() {
+			*f = nil
+		}
+		i.leaveInterpreter()
+		<-e.compileDone
+		if e.compileErr != nil {
+			return i.broken(e.compileErr)
+		}
+	}
+	mod, err := e.compiled.runtime.InstantiateModule(i.ctx, e.compiled.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
+	if err == nil {
+		err = restore(mod, data, spValue)
+		if err != nil {
+			mod.Close(i.ctx)
+		}
+	}
 	if err != nil {
+		if old == nil { // the old module is gone: nothing to go back to
+			return i.broken(err)
+		}
 		return err
 	}
-	oldSP := i.mod.ExportedGlobal("__stack_pointer")
-	newSP, ok := mod.ExportedGlobal("__stack_pointer").(api.MutableGlobal)
-	size := i.mem.Size()
-	if cur := mod.Memory().Size(); ok && oldSP != nil && cur < size {
-		_, ok = mod.Memory().Grow((size - cur) / pageSize)
-	}
-	data, rok := i.mem.Read(0, size)
-	if !ok || oldSP == nil || !rok || !mod.Memory().Write(0, data) {
-		mod.Close(i.ctx)
-		return errors.New("wasm: cannot move the instance to compiled code")
-	}
-	newSP.Set(oldSP.Get())
-	old := i.mod
 	i.mod, i.mem = mod, mod.Memory()
 	if err := i.bindExports(); err != nil {
-		return err
+		return i.broken(err)
 	}
-	old.Close(i.ctx)
-	i.leaveInterpreter()
+	if old != nil {
+		old.Close(i.ctx)
+		i.leaveInterpreter()
+	}
 	return nil
+}
+
+// restore gives a fresh instance the linear memory and stack pointer of
+// another.
+func restore(mod api.Module, data []byte, sp uint64) error {
+	g, ok := mod.ExportedGlobal("__stack_pointer").(api.MutableGlobal)
+	mem := mod.Memory()
+	size := uint32(len(data))
+	if cur := mem.Size(); ok && cur < size {
+		_, ok = mem.Grow((size - cur) / pageSize)
+	}
+	if !ok || !mem.Write(0, data) {
+		return errors.New("wasm: cannot move the instance to compiled code")
+	}
+	g.Set(sp)
+	return nil
+}
+
+// broken records a failure that leaves the instance unusable.
+func (i *Instance) broken(err error) error {
+	i.err = fmt.Errorf("%w: %w", ErrBroken, err)
+	return i.err
 }
 
 // leaveInterpreter records that this instance no longer runs on the
@@ -254,7 +309,10 @@ func (i *Instance) Close() error {
 			v.Close()
 		}
 	}
-	err := i.mod.Close(context.Background())
+	var err error
+	if i.mod != nil { // nil if a move to compiled code failed half-way
+		err = i.mod.Close(context.Background())
+	}
 	i.leaveInterpreter()
 	return err
 }
@@ -292,21 +350,53 @@ func (i *Instance) call(f api.Function, args ...uint64) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
 	}
-	if i.interpreted && !i.stay && i.engine.ready() {
-		// f belongs to the old module: take the same export from the new one.
-		name := f.Definition().ExportNames()
-		if err := i.migrate(); err != nil {
-			i.stay = true // keep running where it is
-		} else if len(name) > 0 {
-			f = i.mod.ExportedFunction(name[0])
-		}
+	if i.interpreted {
+		return i.callInterpreted(f, args)
 	}
+	return i.invoke(f, args)
+}
+
+func (i *Instance) invoke(f api.Function, args []uint64) (uint64, error) {
 	copy(i.stack[:], args)
 	if err := f.CallWithStack(i.ctx, i.stack[:]); err != nil {
-		i.err = fmt.Errorf("%w: %w", ErrBroken, err)
-		return 0, i.err
+		return 0, i.broken(err)
 	}
 	return i.stack[0], nil
+}
+
+// callInterpreted is call on the interpreter: it first moves the instance
+// to compiled code once the compiler has started, and counts the call's
+// time towards the interpreter's budget.
+func (i *Instance) callInterpreted(f api.Function, args []uint64) (uint64, error) {
+	if i.engine.started.Load() && !i.stay {
+		// f belongs to the old module: take the same export from the new one.
+		name := f.Definition().ExportNames()
+		f = nil
+		if err := i.moveToCompiled(); err != nil {
+			if i.err != nil {
+				return 0, i.err
+			}
+			i.stay = true // keep running where it is
+			f = i.mod.ExportedFunction(name[0])
+		} else {
+			return i.invoke(i.mod.ExportedFunction(name[0]), args)
+		}
+	}
+	i.callStart = time.Now()
+	r, err := i.invoke(f, args)
+	if i.mayCompile {
+		i.engine.spend(time.Since(i.callStart))
+	}
+	return r, err
+}
+
+// checkBudget starts the compiler when a single interpreted call has used
+// the interpreter's whole budget (the host calls it from SQLite's progress
+// check, inside long statements).
+func (i *Instance) checkBudget() {
+	if i.interpreted && i.mayCompile && time.Since(i.callStart) >= interpreterBudget {
+		i.engine.startCompiler()
+	}
 }
 
 func (i *Instance) call32(f api.Function, args ...uint64) (int32, error) {

@@ -71,14 +71,18 @@ type module struct {
 // compilation cache, so only the first compiles).
 //
 // Compiling the module with wazero's optimising compiler takes about a
-// second; its interpreter is ready in about a tenth of that. So, unless
-// told otherwise, the compiler runs in the background while the first
-// connections run on the interpreter; once it is done, new connections get
-// compiled code and each interpreted one moves to it at its next call (see
-// Instance.migrate), in the middle of a transaction if need be.
+// second and, at its peak, some 50 MiB; wazero's interpreter is ready in a
+// tenth of that, but its code takes some 40 MiB of its own. So, unless told
+// otherwise, a fresh process starts its connections on the interpreter, and
+// only once they have spent interpreterBudget in guest calls does the
+// compiler start; every interpreted instance then moves to compiled code at
+// its next call (see Instance.moveToCompiled), which frees the interpreter
+// before the compiler's peak, so that the two never add up. A process that
+// runs a few queries never compiles at all.
 type engine struct {
 	limit uint32
 
+	started     atomic.Bool // the compiler has been started
 	compileOnce sync.Once
 	compileDone chan struct{} // closed when the compiler has finished
 	compiled    *module
@@ -87,19 +91,33 @@ type engine struct {
 	interpOnce  sync.Once
 	interp      *module
 	interpErr   error
-	interpUsers atomic.Int32 // instances still on the interpreter
+	interpUsers atomic.Int32  // instances still on the interpreter
+	interpSpent atomic.Int64  // nanoseconds spent in interpreted guest calls
+	interpFreed chan struct{} // closed when the interpreter has been released
 }
 
 // EngineEnv names the environment variable that chooses how the module
-// runs: "auto" (the default: interpreter first, compiler in the background;
-// with an on-disk compilation cache, the compiler, which is then fast after
-// the first process), "compiler" (wait for the compiler), or "interpreter"
+// runs: "auto" (the default: interpreter first, then the compiler; with an
+// on-disk compilation cache, the compiler, which is then fast after the
+// first process), "compiler" (wait for the compiler), or "interpreter"
 // (never compile).
 const EngineEnv = "STABLESQLITE_ENGINE"
 
-// interpreterWait is how long a first connection waits for the compiler
-// before it settles for the interpreter.
-const interpreterWait = 20 * time.Millisecond
+// interpreterBudget is how much time a process's interpreted guest calls
+// may take in all before the compiler starts. The first queries of a
+// process (opening, preparing, a few lookups) take a few tens of
+// milliseconds on the interpreter.
+const interpreterBudget = 100 * time.Millisecond
+
+// interpreterGrace is how long the compiler waits for the interpreted
+// instances to move out (at their next call) before it starts anyway: a
+// connection may be idle in a pool.
+const interpreterGrace = 50 * time.Millisecond
+
+// anyCompiled is set once some engine has compiled the module: the
+// compilation cache then has it, so later engines compile in milliseconds
+// and do not start on the interpreter.
+var anyCompiled atomic.Bool
 
 func engineFor(limitPages uint32) *engine {
 	mu.Lock()
@@ -120,7 +138,7 @@ func engineFor(limitPages uint32) *engine {
 	}
 	e := engines[limitPages]
 	if e == nil {
-		e = &engine{limit: limitPages, compileDone: make(chan struct{})}
+		e = &engine{limit: limitPages, compileDone: make(chan struct{}), interpFreed: make(chan struct{})}
 		engines[limitPages] = e
 	}
 	return e
@@ -139,17 +157,40 @@ func newModule(cfg wazero.RuntimeConfig, limit uint32, interpreted bool) (*modul
 	return &module{runtime: r, compiled: compiled, interpreted: interpreted}, nil
 }
 
-// startCompiler starts the optimising compiler, once.
+// startCompiler starts the optimising compiler, once. Interpreted
+// instances move to compiled code at their next call from now on.
 func (e *engine) startCompiler() {
 	e.compileOnce.Do(func() {
+		e.started.Store(true)
 		go func() {
+			mu.Lock()
+			live := e.interp != nil
+			mu.Unlock()
+			if live {
+				select {
+				case <-e.interpFreed:
+				case <-time.After(interpreterGrace):
+				}
+			}
 			e.compiled, e.compileErr = newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), e.limit, false)
+			if e.compileErr == nil {
+				anyCompiled.Store(true)
+			}
+			// The compiler's garbage is large: give it back before the
+			// instances waiting for compiled code allocate their memory.
+			debug.FreeOSMemory()
 			close(e.compileDone)
 			e.releaseInterpreter()
-			// The compiler's garbage is large: give it back now.
-			debug.FreeOSMemory()
 		}()
 	})
+}
+
+// spend counts d of interpreted guest calls and starts the compiler once
+// the interpreter's budget is spent.
+func (e *engine) spend(d time.Duration) {
+	if time.Duration(e.interpSpent.Add(int64(d))) >= interpreterBudget {
+		e.startCompiler()
+	}
 }
 
 // ready reports whether compiled code is available.
@@ -162,45 +203,58 @@ func (e *engine) ready() bool {
 	}
 }
 
-// pick returns the module a new instance should use.
+// pick returns the module a new instance should use. An interpreted module
+// comes with a user counted for the new instance (see leaveInterpreter).
 func (e *engine) pick() (*module, error) {
 	mode := os.Getenv(EngineEnv)
-	if mode == "interpreter" {
-		return e.interpreter()
-	}
-	e.startCompiler()
 	// With an on-disk cache the compiler answers in a few tens of
 	// milliseconds once the cache is warm, and a short-lived process must
-	// let it finish once to warm it: wait for it.
-	if mode == "compiler" || onDisk {
-		<-e.compileDone
-		return e.compiled, e.compileErr
+	// let it finish once to warm it: wait for it. Once the compiler has
+	// been started, no new instance goes to the interpreter.
+	if mode != "interpreter" && (mode == "compiler" || onDisk || anyCompiled.Load()) {
+		e.startCompiler()
 	}
-	select {
-	case <-e.compileDone:
-		if e.compileErr == nil {
-			return e.compiled, nil
+	if !e.started.Load() {
+		if m, err := e.interpreter(); m != nil || err != nil {
+			return m, err
 		}
-	case <-time.After(interpreterWait):
 	}
-	return e.interpreter()
+	e.startCompiler()
+	<-e.compileDone
+	return e.compiled, e.compileErr
 }
 
-// releaseInterpreter closes the interpreter's runtime once compiled code is
-// ready and no instance runs on it any more: its code is large.
+// releaseInterpreter closes the interpreter's runtime once the compiler has
+// been started and no instance runs on it any more: its code is large, and
+// the compiler is about to need as much.
 func (e *engine) releaseInterpreter() {
 	mu.Lock()
-	defer mu.Unlock()
-	if e.interp != nil && e.interpUsers.Load() == 0 && e.ready() {
+	released := e.interp != nil && e.interpUsers.Load() == 0 && e.started.Load()
+	if released {
 		e.interp.runtime.Close(context.Background())
 		e.interp = nil
+		close(e.interpFreed)
+	}
+	mu.Unlock()
+	if released {
+		debug.FreeOSMemory()
 	}
 }
 
+// interpreter returns the interpreted module with a user counted, or nil if
+// it has been released.
 func (e *engine) interpreter() (*module, error) {
 	e.interpOnce.Do(func() {
-		e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), e.limit, true)
+		m, err := newModule(wazero.NewRuntimeConfigInterpreter(), e.limit, true)
+		mu.Lock()
+		e.interp, e.interpErr = m, err
+		mu.Unlock()
 	})
+	mu.Lock()
+	defer mu.Unlock()
+	if e.interp != nil {
+		e.interpUsers.Add(1)
+	}
 	return e.interp, e.interpErr
 }
 
@@ -221,9 +275,11 @@ func Ready(ctx context.Context) error {
 // Compiled returns the compiled module (with the default memory limit), for
 // tools and tests that inspect its imports and exports.
 func Compiled() (wazero.CompiledModule, error) {
-	m, err := engineFor(uint32(DefaultMemoryLimit / pageSize)).pick()
-	if err != nil {
-		return nil, err
+	e := engineFor(uint32(DefaultMemoryLimit / pageSize))
+	e.startCompiler()
+	<-e.compileDone
+	if e.compileErr != nil {
+		return nil, e.compileErr
 	}
-	return m.compiled, nil
+	return e.compiled.compiled, nil
 }
