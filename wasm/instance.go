@@ -229,8 +229,9 @@ func (i *Instance) moveToCompiled() error {
 	old := i.mod
 	if !e.ready() {
 		// Drop every reference to the interpreted module, which holds the
-		// interpreter's code, before waiting.
-		data = bytes.Clone(data)
+		// interpreter's code, before waiting. data stays valid: the
+		// runtimes use no custom memory allocator, so a memory is a plain
+		// Go slice that closing its module leaves as it is.
 		old.Close(i.ctx)
 		old, i.mod, i.mem = nil, nil, nil
 		for _, f := range i.exports() {
