@@ -10,6 +10,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -617,6 +618,30 @@ func TestColumnsAfterSchemaChange(t *testing.T) {
 	} {
 		if got != "[id a c d] [1 y 7 8]" {
 			t.Errorf("%s statement after the schema change: %s", name, got)
+		}
+	}
+}
+
+// Every Go integer type binds as an integer (the common ones without
+// database/sql's conversion); a uint64 beyond int64 is refused, and named
+// types go through the default conversion.
+func TestIntegerArguments(t *testing.T) {
+	db := open(t, "file:ints?vfs=heap")
+	type myInt int
+	for _, v := range []any{int(-7), int8(-8), int16(-16), int32(-32), int64(-64),
+		uint8(8), uint16(16), uint32(1 << 31), uint(1 << 40), uint64(math.MaxInt64), myInt(5)} {
+		var got int64
+		var typ string
+		if err := db.QueryRow("select ?, typeof(?1)", v).Scan(&got, &typ); err != nil {
+			t.Fatalf("%T: %v", v, err)
+		}
+		if want := reflect.ValueOf(v).Convert(reflect.TypeFor[int64]()).Int(); got != want || typ != "integer" {
+			t.Errorf("%T %v: got %d (%s)", v, v, got, typ)
+		}
+	}
+	for _, v := range []any{uint64(math.MaxInt64 + 1), uint(math.MaxUint)} {
+		if err := db.QueryRow("select ?", v).Scan(new(any)); err == nil {
+			t.Errorf("%T %v: bound without an error", v, v)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -296,6 +297,24 @@ func (s *Stmt) setArg(k int, v driver.Value) error {
 		inst.ArgNull(k)
 	case int64:
 		inst.ArgInt(k, v)
+	case int:
+		inst.ArgInt(k, int64(v))
+	case int32:
+		inst.ArgInt(k, int64(v))
+	case int16:
+		inst.ArgInt(k, int64(v))
+	case int8:
+		inst.ArgInt(k, int64(v))
+	case uint32:
+		inst.ArgInt(k, int64(v))
+	case uint16:
+		inst.ArgInt(k, int64(v))
+	case uint8:
+		inst.ArgInt(k, int64(v))
+	case uint: // CheckNamedValue let only those that fit through
+		inst.ArgInt(k, int64(v))
+	case uint64:
+		inst.ArgInt(k, int64(v))
 	case float64:
 		inst.ArgFloat(k, v)
 	case bool:
@@ -329,12 +348,26 @@ func (s *Stmt) setArg(k int, v driver.Value) error {
 }
 
 // CheckNamedValue implements driver.NamedValueChecker: the types SQLite
-// stores pass as they are, and everything else goes through database/sql's
-// default conversion.
+// stores and Go's integer types pass as they are (converting an int to an
+// int64 in an interface would allocate on every call; an unsigned value
+// beyond int64 is an error, where the default conversion would wrap a uint
+// around); everything else goes through database/sql's default conversion.
 func (c *Conn) CheckNamedValue(nv *driver.NamedValue) error {
-	switch nv.Value.(type) {
-	case nil, int64, float64, bool, string, []byte, time.Time:
+	switch v := nv.Value.(type) {
+	case nil, int64, float64, bool, string, []byte, time.Time,
+		int, int32, int16, int8, uint32, uint16, uint8:
 		return nil
+	case uint:
+		return fitsInt64(uint64(v))
+	case uint64:
+		return fitsInt64(v)
 	}
 	return driver.ErrSkip
+}
+
+func fitsInt64(v uint64) error {
+	if v > math.MaxInt64 {
+		return fmt.Errorf("stablesqlite: %d does not fit in SQLite's 64-bit signed integer", v)
+	}
+	return nil
 }

@@ -165,11 +165,7 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 			bytesResult([]byte(fmt.Sprintf("stablesqlite: a Go function returned an unsupported %T", v)), slotError)
 		}
 	}
-	var s [slotSize]byte
-	binary.LittleEndian.PutUint32(s[0:], uint32(typ))
-	binary.LittleEndian.PutUint32(s[4:], length)
-	binary.LittleEndian.PutUint64(s[8:], value)
-	mem.Write(at, s[:])
+	putSlot(mem, at, typ, length, value)
 }
 
 // guestMalloc allocates guest memory from inside a host function (a call

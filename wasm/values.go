@@ -3,6 +3,8 @@ package wasm
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/tetratelabs/wazero/api"
 )
 
 // Arguments are staged in guest memory, in the slot layout of glue.c (16
@@ -35,12 +37,21 @@ func (i *Instance) ResetArgs(stmt uint32, n int) error {
 	return nil
 }
 
+// slot writes argument slot k (ResetArgs made room for it).
 func (i *Instance) slot(k int, typ int32, length uint32, value uint64) {
-	var s [slotSize]byte
-	binary.LittleEndian.PutUint32(s[0:], uint32(typ))
-	binary.LittleEndian.PutUint32(s[4:], length)
-	binary.LittleEndian.PutUint64(s[8:], value)
-	i.mem.Write(i.args.ptr+uint32(k)*slotSize, s[:])
+	putSlot(i.mem, i.args.ptr+uint32(k)*slotSize, typ, length, value)
+}
+
+// putSlot writes a slot at guest address at, in place (a copy through
+// Memory.Write would allocate); it reports false if at is out of bounds.
+func putSlot(mem api.Memory, at uint32, typ int32, length uint32, value uint64) bool {
+	s, ok := mem.Read(at, slotSize)
+	if ok {
+		binary.LittleEndian.PutUint32(s[0:], uint32(typ))
+		binary.LittleEndian.PutUint32(s[4:], length)
+		binary.LittleEndian.PutUint64(s[8:], value)
+	}
+	return ok
 }
 
 // ArgInt sets argument k (0-based) to an integer.
