@@ -645,3 +645,56 @@ func TestIntegerArguments(t *testing.T) {
 		}
 	}
 }
+
+// Blobs reach database/sql without a copy: they stay intact while the
+// connection runs other statements between Next and Scan, values scanned
+// into []byte or any stay intact after the rows move on, and sql.RawBytes
+// sees the bytes of the current row.
+func TestBlobsAcrossRows(t *testing.T) {
+	db := open(t, "file:blobrows?vfs=heap")
+	mustExec(t, db, "create table b(id integer primary key, v blob)")
+	for k := range 50 {
+		mustExec(t, db, "insert into b values (?, ?)", k, bytes.Repeat([]byte{byte(k)}, 10+k*100))
+	}
+	tx, err := db.Begin() // one connection for the rows and the statements in between
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query("select id, v from b order by id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept [][]byte
+	var kept2 []any
+	for rows.Next() {
+		var id int
+		var v []byte
+		var raw sql.RawBytes
+		var a any
+		// Other statements of the same connection between Next and Scan.
+		mustExec(t, tx, "select randomblob(5000), zeroblob(?)", id*1000)
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Scan(&id, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Scan(&id, &raw); err != nil { // last: it holds the row
+			t.Fatal(err)
+		}
+		if !bytes.Equal(raw, bytes.Repeat([]byte{byte(id)}, 10+id*100)) {
+			t.Fatalf("row %d: raw bytes %x...", id, raw[:min(len(raw), 8)])
+		}
+		kept, kept2 = append(kept, v), append(kept2, a)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for id := range kept {
+		want := bytes.Repeat([]byte{byte(id)}, 10+id*100)
+		if !bytes.Equal(kept[id], want) || !bytes.Equal(kept2[id].([]byte), want) {
+			t.Fatalf("row %d changed after the rows moved on", id)
+		}
+	}
+}

@@ -112,8 +112,15 @@ func (r *Rows) read(dest []driver.Value) {
 		case wasm.TypeText:
 			dest[k] = tr.fromText(row.Bytes(k), r.kinds[k])
 		case wasm.TypeBlob:
+			// Not copied: the bytes stay as they are in guest memory until
+			// the statement's next call, which is as long as database/sql
+			// lets them be seen (it copies them for every destination but
+			// sql.RawBytes, which promises no more).
 			b := row.Bytes(k)
-			dest[k] = append(make([]byte, 0, len(b)), b...)
+			if b == nil {
+				b = []byte{} // an empty blob, not NULL
+			}
+			dest[k] = b
 		default:
 			dest[k] = nil
 		}
