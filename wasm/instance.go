@@ -166,12 +166,12 @@ func New(cfg Config) (*Instance, error) {
 	i.mod, i.mem = mod, mod.Memory()
 	ev.inst = i
 	if err := i.bindExports(); err != nil {
-		mod.Close(ctx)
+		i.Close()
 		return nil, err
 	}
 	for _, b := range []*buffer{&i.scratch, &i.args, &i.row} {
 		if err := i.reserve(b, 4096); err != nil {
-			mod.Close(ctx)
+			i.Close()
 			return nil, err
 		}
 	}

@@ -275,11 +275,8 @@ func Ready(ctx context.Context) error {
 // Compiled returns the compiled module (with the default memory limit), for
 // tools and tests that inspect its imports and exports.
 func Compiled() (wazero.CompiledModule, error) {
-	e := engineFor(uint32(DefaultMemoryLimit / pageSize))
-	e.startCompiler()
-	<-e.compileDone
-	if e.compileErr != nil {
-		return nil, e.compileErr
+	if err := Ready(context.Background()); err != nil {
+		return nil, err
 	}
-	return e.compiled.compiled, nil
+	return engineFor(uint32(DefaultMemoryLimit / pageSize)).compiled.compiled, nil
 }
