@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -299,22 +300,10 @@ func (s *Stmt) setArg(k int, v driver.Value) error {
 		inst.ArgInt(k, v)
 	case int:
 		inst.ArgInt(k, int64(v))
-	case int32:
-		inst.ArgInt(k, int64(v))
-	case int16:
-		inst.ArgInt(k, int64(v))
-	case int8:
-		inst.ArgInt(k, int64(v))
-	case uint32:
-		inst.ArgInt(k, int64(v))
-	case uint16:
-		inst.ArgInt(k, int64(v))
-	case uint8:
-		inst.ArgInt(k, int64(v))
-	case uint: // CheckNamedValue let only those that fit through
-		inst.ArgInt(k, int64(v))
-	case uint64:
-		inst.ArgInt(k, int64(v))
+	case int8, int16, int32:
+		inst.ArgInt(k, reflect.ValueOf(v).Int())
+	case uint, uint8, uint16, uint32, uint64: // CheckNamedValue let through only those that fit
+		inst.ArgInt(k, int64(reflect.ValueOf(v).Uint()))
 	case float64:
 		inst.ArgFloat(k, v)
 	case bool:
