@@ -70,9 +70,9 @@ type module struct {
 // runtime, so there is one engine per distinct limit; they share one
 // compilation cache, so only the first compiles).
 //
-// Compiling the module with wazero's optimising compiler takes about a
-// second and, at its peak, some 50 MiB; wazero's interpreter is ready in a
-// tenth of that, but its code takes some 40 MiB of its own. So, unless told
+// Compiling the module with wazero's optimising compiler takes about half a
+// second and, at its peak, some 40 MiB; wazero's interpreter is ready in
+// 70 ms, but its code takes some 25 MiB of its own. So, unless told
 // otherwise, a fresh process starts its connections on the interpreter, and
 // only once they have spent interpreterBudget in guest calls does the
 // compiler start; every interpreted instance then moves to compiled code at
