@@ -173,7 +173,7 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 func (e *env) guestMalloc(n uint32) (uint32, bool) {
 	i := e.inst
 	i.cbStack[0] = uint64(n)
-	if err := i.fMalloc.CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
+	if err := i.fn(&i.fMalloc).CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
 		return 0, false
 	}
 	return uint32(i.cbStack[0]), true
@@ -193,7 +193,7 @@ func (i *Instance) CreateFunction(db uint32, name string, nArg, flags int32, id 
 	if err != nil {
 		return 0, err
 	}
-	return i.call32(i.fCreateFunc, uint64(db), uint64(p), uint64(uint32(nArg)), uint64(uint32(flags)), uint64(uint32(id)), uint64(uint32(kind)))
+	return i.call32(&i.fCreateFunc, uint64(db), uint64(p), uint64(uint32(nArg)), uint64(uint32(flags)), uint64(uint32(id)), uint64(uint32(kind)))
 }
 
 // CreateCollation registers a collation whose comparisons reach the
@@ -203,7 +203,7 @@ func (i *Instance) CreateCollation(db uint32, name string, id int32) (int32, err
 	if err != nil {
 		return 0, err
 	}
-	return i.call32(i.fCreateColl, uint64(db), uint64(p), uint64(uint32(id)))
+	return i.call32(&i.fCreateColl, uint64(db), uint64(p), uint64(uint32(id)))
 }
 
 // Hook bits for SetHooks.
@@ -215,6 +215,6 @@ const (
 
 // SetHooks turns the commit, rollback and update hooks on or off.
 func (i *Instance) SetHooks(db uint32, mask int32) error {
-	_, err := i.call(i.fHooks, uint64(db), uint64(uint32(mask)))
+	_, err := i.call(&i.fHooks, uint64(db), uint64(uint32(mask)))
 	return err
 }

@@ -23,7 +23,7 @@ func (i *Instance) RegisterBackend(b backend.Backend) (string, error) {
 	}
 	i.env.backends = append(i.env.backends, b)
 	id := len(i.env.backends)
-	rc, err := i.call32(i.fRegisterVFS, uint64(id))
+	rc, err := i.call32(&i.fRegisterVFS, uint64(id))
 	if err != nil {
 		return "", err
 	}
@@ -41,7 +41,7 @@ func (i *Instance) Serialize(db uint32, schema string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := i.call(i.fSerialize, uint64(db), uint64(p), uint64(i.scratch.ptr))
+	img, err := i.call(&i.fSerialize, uint64(db), uint64(p), uint64(i.scratch.ptr))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (i *Instance) Serialize(db uint32, schema string) ([]byte, error) {
 	if img == 0 {
 		return nil, errors.New("wasm: sqlite3_serialize failed (out of memory, or no such schema)")
 	}
-	defer i.call(i.fSqlFree, img)
+	defer i.call(&i.fSqlFree, img)
 	b, ok := i.mem.Read(uint32(img), uint32(size))
 	if !ok {
 		return nil, errors.New("wasm: serialized image out of bounds")
@@ -60,7 +60,7 @@ func (i *Instance) Serialize(db uint32, schema string) ([]byte, error) {
 // Deserialize replaces schema with an in-memory database holding a copy of
 // image (sqlite3_deserialize, resizable and freed by SQLite).
 func (i *Instance) Deserialize(db uint32, schema string, image []byte) (int32, error) {
-	buf, err := i.call(i.fSqlMalloc, uint64(max(len(image), 1)))
+	buf, err := i.call(&i.fSqlMalloc, uint64(max(len(image), 1)))
 	if err != nil {
 		return 0, err
 	}
@@ -70,11 +70,11 @@ func (i *Instance) Deserialize(db uint32, schema string, image []byte) (int32, e
 	i.mem.Write(uint32(buf), image)
 	p, err := i.cstring(schema, 0)
 	if err != nil {
-		i.call(i.fSqlFree, buf)
+		i.call(&i.fSqlFree, buf)
 		return 0, err
 	}
 	const freeOnClose, resizeable = 1, 2
-	return i.call32(i.fDeserialize, uint64(db), uint64(p), buf, uint64(len(image)), uint64(len(image)), freeOnClose|resizeable)
+	return i.call32(&i.fDeserialize, uint64(db), uint64(p), buf, uint64(len(image)), uint64(len(image)), freeOnClose|resizeable)
 }
 
 // BlobOpen opens an incremental blob handle (sqlite3_blob_open).
@@ -89,7 +89,7 @@ func (i *Instance) BlobOpen(db uint32, schema, table, column string, row int64, 
 	if write {
 		flags = 1
 	}
-	rc, err := i.call32(i.fBlobOpen, uint64(db), uint64(p), uint64(pt), uint64(pc), uint64(row), flags, uint64(i.scratch.ptr))
+	rc, err := i.call32(&i.fBlobOpen, uint64(db), uint64(p), uint64(pt), uint64(pc), uint64(row), flags, uint64(i.scratch.ptr))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -98,17 +98,19 @@ func (i *Instance) BlobOpen(db uint32, schema, table, column string, row int64, 
 }
 
 // BlobClose closes a blob handle.
-func (i *Instance) BlobClose(blob uint32) (int32, error) { return i.call32(i.fBlobClose, uint64(blob)) }
+func (i *Instance) BlobClose(blob uint32) (int32, error) {
+	return i.call32(&i.fBlobClose, uint64(blob))
+}
 
 // BlobBytes returns the blob's size.
 func (i *Instance) BlobBytes(blob uint32) (int, error) {
-	n, err := i.call32(i.fBlobBytes, uint64(blob))
+	n, err := i.call32(&i.fBlobBytes, uint64(blob))
 	return int(n), err
 }
 
 // BlobReopen moves a blob handle to another row.
 func (i *Instance) BlobReopen(blob uint32, row int64) (int32, error) {
-	return i.call32(i.fBlobReopen, uint64(blob), uint64(row))
+	return i.call32(&i.fBlobReopen, uint64(blob), uint64(row))
 }
 
 // BlobRead reads len(p) bytes at off.
@@ -119,7 +121,7 @@ func (i *Instance) BlobRead(blob uint32, p []byte, off int) (int32, error) {
 	if err := i.reserve(&i.args, uint32(len(p))); err != nil {
 		return 0, err
 	}
-	rc, err := i.call32(i.fBlobRead, uint64(blob), uint64(i.args.ptr), uint64(len(p)), uint64(off))
+	rc, err := i.call32(&i.fBlobRead, uint64(blob), uint64(i.args.ptr), uint64(len(p)), uint64(off))
 	if err == nil && rc == rcOK {
 		b, _ := i.mem.Read(i.args.ptr, uint32(len(p)))
 		copy(p, b)
@@ -136,7 +138,7 @@ func (i *Instance) BlobWrite(blob uint32, p []byte, off int) (int32, error) {
 		return 0, err
 	}
 	i.mem.Write(i.args.ptr, p)
-	return i.call32(i.fBlobWrite, uint64(blob), uint64(i.args.ptr), uint64(len(p)), uint64(off))
+	return i.call32(&i.fBlobWrite, uint64(blob), uint64(i.args.ptr), uint64(len(p)), uint64(off))
 }
 
 // Backup copies the database src (schema "main") over dst ("main"), both
@@ -147,7 +149,7 @@ func (i *Instance) Backup(dst, src uint32, pages int32) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	b, err := i.call(i.fBackupInit, uint64(dst), uint64(p), uint64(src), uint64(p))
+	b, err := i.call(&i.fBackupInit, uint64(dst), uint64(p), uint64(src), uint64(p))
 	if err != nil {
 		return 0, err
 	}
@@ -158,7 +160,7 @@ func (i *Instance) Backup(dst, src uint32, pages int32) (int32, error) {
 	const rcLocked, rcInterrupt, rcDone = 6, 9, 101
 	var rc int32
 	for {
-		if rc, err = i.call32(i.fBackupStep, b, uint64(uint32(pages))); err != nil {
+		if rc, err = i.call32(&i.fBackupStep, b, uint64(uint32(pages))); err != nil {
 			return 0, err
 		}
 		if i.env.interrupted() {
@@ -173,7 +175,7 @@ func (i *Instance) Backup(dst, src uint32, pages int32) (int32, error) {
 			break
 		}
 	}
-	frc, err := i.call32(i.fBackupFinish, b)
+	frc, err := i.call32(&i.fBackupFinish, b)
 	if rc == rcDone {
 		return frc, err
 	}

@@ -103,14 +103,14 @@ type Instance struct {
 	stack [8]uint64
 	err   error // the trap that broke the instance, if any
 
-	fOpen, fPrepare, fExec, fStep, fColumns                      api.Function
-	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL        api.Function
-	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete      api.Function
-	fParamCount, fParamName                                      api.Function
-	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize   api.Function
-	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes      api.Function
-	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep api.Function
-	fBackupFinish, fRegisterVFS, fBind                           api.Function
+	fOpen, fPrepare, fExec, fStep, fColumns                      export
+	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL        export
+	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete      export
+	fParamCount, fParamName                                      export
+	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize   export
+	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes      export
+	fBlobRead, fBlobWrite, fBlobReopen, fBackupInit, fBackupStep export
+	fBackupFinish, fRegisterVFS, fBind                           export
 	cbStack                                                      [4]uint64 // for calls made from inside a callback
 
 	args      buffer // staged arguments: slots, then their bytes
@@ -119,6 +119,15 @@ type Instance struct {
 	pendingRC map[uint32]int32
 	row       buffer // row slots written by ss_step
 	scratch   buffer // names, SQL text, small results
+}
+
+// export is a guest function the host calls, looked up in the module at its
+// first call: wazero gives every function it hands out a call stack of its
+// own (10 KiB at least, more once SQLite has recursed in it), and a
+// connection calls a third of them.
+type export struct {
+	name string
+	fn   api.Function // nil until the first call on the current module
 }
 
 // buffer is a region of guest memory owned by the host side.
@@ -165,7 +174,7 @@ func New(cfg Config) (*Instance, error) {
 	}
 	i.mod, i.mem = mod, mod.Memory()
 	ev.inst = i
-	if err := i.bindExports(); err != nil {
+	if err := i.nameExports(); err != nil {
 		i.Close()
 		return nil, err
 	}
@@ -180,8 +189,8 @@ func New(cfg Config) (*Instance, error) {
 
 // exports maps the names of the guest functions the instance calls to the
 // fields that hold them.
-func (i *Instance) exports() map[string]*api.Function {
-	return map[string]*api.Function{
+func (i *Instance) exports() map[string]*export {
+	return map[string]*export{
 		"ss_open": &i.fOpen, "ss_prepare": &i.fPrepare, "ss_exec": &i.fExec,
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
 		"free": &i.fFree, "sqlite3_close_v2": &i.fCloseV2, "sqlite3_finalize": &i.fFinalize,
@@ -200,14 +209,33 @@ func (i *Instance) exports() map[string]*api.Function {
 	}
 }
 
-// bindExports looks up the guest functions the instance calls.
-func (i *Instance) bindExports() error {
+// nameExports names the guest functions the instance calls, after checking
+// that the module exports them all.
+func (i *Instance) nameExports() error {
+	defs := i.mod.ExportedFunctionDefinitions()
 	for name, f := range i.exports() {
-		if *f = i.mod.ExportedFunction(name); *f == nil {
+		if defs[name] == nil {
 			return fmt.Errorf("wasm: sqlite3.wasm does not export %s", name)
 		}
+		f.name = name
 	}
 	return nil
+}
+
+// forgetExports drops the functions looked up in the current module, which
+// is being replaced.
+func (i *Instance) forgetExports() {
+	for _, f := range i.exports() {
+		f.fn = nil
+	}
+}
+
+// fn returns f in the current module.
+func (i *Instance) fn(f *export) api.Function {
+	if f.fn == nil {
+		f.fn = i.mod.ExportedFunction(f.name)
+	}
+	return f.fn
 }
 
 // moveToCompiled moves an instance that started on the interpreter to
@@ -234,9 +262,7 @@ func (i *Instance) moveToCompiled() error {
 		// Go slice that closing its module leaves as it is.
 		old.Close(i.ctx)
 		old, i.mod, i.mem = nil, nil, nil
-		for _, f := range i.exports() {
-			*f = nil
-		}
+		i.forgetExports()
 		i.leaveInterpreter()
 		<-e.compileDone
 		if e.compileErr != nil {
@@ -258,9 +284,7 @@ func (i *Instance) moveToCompiled() error {
 		return err
 	}
 	i.mod, i.mem = mod, mod.Memory()
-	if err := i.bindExports(); err != nil {
-		return i.broken(err)
-	}
+	i.forgetExports()
 	if old != nil {
 		old.Close(i.ctx)
 		i.leaveInterpreter()
@@ -347,7 +371,7 @@ func (i *Instance) Watch(ctx context.Context) (stop func()) {
 
 // call runs a guest function with up to 8 arguments and returns its first
 // result.
-func (i *Instance) call(f api.Function, args ...uint64) (uint64, error) {
+func (i *Instance) call(f *export, args ...uint64) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
 	}
@@ -357,9 +381,9 @@ func (i *Instance) call(f api.Function, args ...uint64) (uint64, error) {
 	return i.invoke(f, args)
 }
 
-func (i *Instance) invoke(f api.Function, args []uint64) (uint64, error) {
+func (i *Instance) invoke(f *export, args []uint64) (uint64, error) {
 	copy(i.stack[:], args)
-	if err := f.CallWithStack(i.ctx, i.stack[:]); err != nil {
+	if err := i.fn(f).CallWithStack(i.ctx, i.stack[:]); err != nil {
 		return 0, i.broken(err)
 	}
 	return i.stack[0], nil
@@ -368,20 +392,14 @@ func (i *Instance) invoke(f api.Function, args []uint64) (uint64, error) {
 // callInterpreted is call on the interpreter: it first moves the instance
 // to compiled code once the compiler has started, and counts the call's
 // time towards the interpreter's budget.
-func (i *Instance) callInterpreted(f api.Function, args []uint64) (uint64, error) {
+func (i *Instance) callInterpreted(f *export, args []uint64) (uint64, error) {
 	if i.engine.started.Load() && !i.stay {
-		// f belongs to the old module: take the same export from the new one.
-		name := f.Definition().ExportNames()
-		f = nil
-		if err := i.moveToCompiled(); err != nil {
-			if i.err != nil {
-				return 0, i.err
-			}
-			i.stay = true // keep running where it is
-			f = i.mod.ExportedFunction(name[0])
-		} else {
-			return i.invoke(i.mod.ExportedFunction(name[0]), args)
+		if err := i.moveToCompiled(); err == nil {
+			return i.invoke(f, args)
+		} else if i.err != nil {
+			return 0, i.err
 		}
+		i.stay = true // keep running where it is
 	}
 	i.callStart = time.Now()
 	r, err := i.invoke(f, args)
@@ -400,7 +418,7 @@ func (i *Instance) checkBudget() {
 	}
 }
 
-func (i *Instance) call32(f api.Function, args ...uint64) (int32, error) {
+func (i *Instance) call32(f *export, args ...uint64) (int32, error) {
 	r, err := i.call(f, args...)
 	return int32(r), err
 }
@@ -417,14 +435,14 @@ func (i *Instance) reserve(b *buffer, n uint32) error {
 		return err
 	}
 	if b.ptr != 0 {
-		i.call(i.fFree, uint64(b.ptr))
+		i.call(&i.fFree, uint64(b.ptr))
 	}
 	b.ptr, b.cap = p, c
 	return nil
 }
 
 func (i *Instance) malloc(n uint32) (uint32, error) {
-	p, err := i.call(i.fMalloc, uint64(n))
+	p, err := i.call(&i.fMalloc, uint64(n))
 	if err != nil {
 		return 0, err
 	}
@@ -480,7 +498,7 @@ func (i *Instance) OpenVFS(name string, flags int32, vfs string) (db uint32, rc 
 	if vfs != "" {
 		vfsPtr = uint64(p) + uint64(len(name)) + 1
 	}
-	rc, err = i.call32(i.fOpen, uint64(p), uint64(uint32(flags)), vfsPtr, uint64(i.scratch.ptr))
+	rc, err = i.call32(&i.fOpen, uint64(p), uint64(uint32(flags)), vfsPtr, uint64(i.scratch.ptr))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -489,15 +507,15 @@ func (i *Instance) OpenVFS(name string, flags int32, vfs string) (db uint32, rc 
 }
 
 // CloseDB closes a connection (sqlite3_close_v2).
-func (i *Instance) CloseDB(db uint32) (int32, error) { return i.call32(i.fCloseV2, uint64(db)) }
+func (i *Instance) CloseDB(db uint32) (int32, error) { return i.call32(&i.fCloseV2, uint64(db)) }
 
 // Errmsg returns the connection's extended result code and message.
 func (i *Instance) Errmsg(db uint32) (code int32, msg string) {
-	code, err := i.call32(i.fErrcode, uint64(db))
+	code, err := i.call32(&i.fErrcode, uint64(db))
 	if err != nil {
 		return rcError, err.Error()
 	}
-	p, err := i.call(i.fErrmsg, uint64(db))
+	p, err := i.call(&i.fErrmsg, uint64(db))
 	if err != nil {
 		return code, err.Error()
 	}
@@ -506,12 +524,12 @@ func (i *Instance) Errmsg(db uint32) (code int32, msg string) {
 
 // BusyTimeout sets sqlite3_busy_timeout.
 func (i *Instance) BusyTimeout(db uint32, ms int32) (int32, error) {
-	return i.call32(i.fBusyTimeout, uint64(db), uint64(uint32(ms)))
+	return i.call32(&i.fBusyTimeout, uint64(db), uint64(uint32(ms)))
 }
 
 // Autocommit reports sqlite3_get_autocommit.
 func (i *Instance) Autocommit(db uint32) (bool, error) {
-	r, err := i.call32(i.fAutocommit, uint64(db))
+	r, err := i.call32(&i.fAutocommit, uint64(db))
 	return r != 0, err
 }
 
@@ -522,7 +540,7 @@ func (i *Instance) Complete(sql string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	r, err := i.call32(i.fComplete, uint64(p))
+	r, err := i.call32(&i.fComplete, uint64(p))
 	return r != 0, err
 }
 
@@ -532,7 +550,7 @@ func (i *Instance) ExecSQL(db uint32, sql string) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return i.call32(i.fExecSQL, uint64(db), uint64(p), 0, 0, 0)
+	return i.call32(&i.fExecSQL, uint64(db), uint64(p), 0, 0, 0)
 }
 
 // Prepare compiles the first statement of sql. It returns the statement (0
@@ -551,7 +569,7 @@ func (i *Instance) Prepare(db uint32, sql string, persistent bool) (stmt uint32,
 	if persistent {
 		flags = 1 // SQLITE_PREPARE_PERSISTENT
 	}
-	rc, err = i.call32(i.fPrepare, uint64(db), uint64(p+8), uint64(len(sql)), flags, uint64(p))
+	rc, err = i.call32(&i.fPrepare, uint64(db), uint64(p+8), uint64(len(sql)), flags, uint64(p))
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -563,24 +581,24 @@ func (i *Instance) Prepare(db uint32, sql string, persistent bool) (stmt uint32,
 // Finalize destroys a statement.
 func (i *Instance) Finalize(stmt uint32) (int32, error) {
 	i.dropArgs(stmt)
-	return i.call32(i.fFinalize, uint64(stmt))
+	return i.call32(&i.fFinalize, uint64(stmt))
 }
 
 // Reset resets a statement.
 func (i *Instance) Reset(stmt uint32) (int32, error) {
 	i.dropArgs(stmt)
-	return i.call32(i.fReset, uint64(stmt))
+	return i.call32(&i.fReset, uint64(stmt))
 }
 
 // ParamCount returns sqlite3_bind_parameter_count.
 func (i *Instance) ParamCount(stmt uint32) (int, error) {
-	n, err := i.call32(i.fParamCount, uint64(stmt))
+	n, err := i.call32(&i.fParamCount, uint64(stmt))
 	return int(n), err
 }
 
 // ParamName returns the name of parameter k (1-based), "" for a nameless one.
 func (i *Instance) ParamName(stmt uint32, k int) (string, error) {
-	p, err := i.call(i.fParamName, uint64(stmt), uint64(k))
+	p, err := i.call(&i.fParamName, uint64(stmt), uint64(k))
 	if err != nil {
 		return "", err
 	}
@@ -597,7 +615,7 @@ var ErrExpired = errors.New("wasm: statement expired")
 func (i *Instance) Columns(stmt uint32) (names, decltypes []string, err error) {
 	for {
 		capacity := i.scratch.cap / 8
-		n, err := i.call32(i.fColumns, uint64(stmt), uint64(i.scratch.ptr), uint64(capacity))
+		n, err := i.call32(&i.fColumns, uint64(stmt), uint64(i.scratch.ptr), uint64(capacity))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -108,7 +108,7 @@ func (i *Instance) argBytes(n int) (uint32, error) {
 				i.mem.WriteUint64Le(at+8, v-uint64(old.ptr)+uint64(np))
 			}
 		}
-		i.call(i.fFree, uint64(old.ptr))
+		i.call(&i.fFree, uint64(old.ptr))
 		i.args.ptr, i.args.cap = np, max(need, 2*old.cap)
 	}
 	p := i.args.ptr + i.args.used
@@ -123,7 +123,7 @@ func (i *Instance) flushArgs() error {
 	if stmt == 0 || n < 0 {
 		return nil
 	}
-	rc, err := i.call32(i.fBind, uint64(stmt), uint64(i.args.ptr), uint64(n))
+	rc, err := i.call32(&i.fBind, uint64(stmt), uint64(i.args.ptr), uint64(n))
 	if err == nil && rc != rcOK {
 		i.pendingRC[stmt] = rc // reported by the statement's next Step
 	}
@@ -161,7 +161,7 @@ func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err e
 		delete(i.pendingRC, stmt)
 		return rc, 0, 0, nil
 	}
-	rc, err = i.call32(i.fExec, uint64(db), uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(out))
+	rc, err = i.call32(&i.fExec, uint64(db), uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(out))
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -176,13 +176,13 @@ func (i *Instance) Exec(db, stmt uint32) (rc int32, lastID, changes int64, err e
 func (i *Instance) Step(stmt uint32, nCol int) (int32, error) {
 	if rc, ok := i.pendingRC[stmt]; ok {
 		delete(i.pendingRC, stmt)
-		i.call(i.fReset, uint64(stmt))
+		i.call(&i.fReset, uint64(stmt))
 		return rc, nil
 	}
 	if err := i.reserve(&i.row, uint32(nCol)*slotSize); err != nil {
 		return 0, err
 	}
-	return i.call32(i.fStep, uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(i.row.ptr), uint64(nCol))
+	return i.call32(&i.fStep, uint64(stmt), uint64(i.args.ptr), uint64(int64(i.argsOf(stmt))), uint64(i.row.ptr), uint64(nCol))
 }
 
 func (i *Instance) scratchOut(n uint32) (uint32, error) {
