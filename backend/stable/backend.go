@@ -43,6 +43,7 @@ type Backend struct {
 	size     uint64    // committed memory size, pages
 	workSize uint64    // size the next commit grows to
 	overlay  map[uint64][]byte
+	blocks   blockSlab // where overlay blocks come from
 	dirDirty bool
 	inBatch  bool
 	sp       *savepoint // state at the start of SQLite's atomic batch
@@ -205,7 +206,8 @@ func (b *Backend) commit() error {
 }
 
 // pendingWrites lists the superblock (if the directory changed) and the
-// overlay's blocks, adjacent blocks merged into one write.
+// overlay's blocks; adjacent blocks that also lie next to each other in
+// memory (see blockSlab) go out as one write, without a copy.
 func (b *Backend) pendingWrites() []Write {
 	var writes []Write
 	if b.dirDirty {
@@ -216,19 +218,40 @@ func (b *Backend) pendingWrites() []Write {
 		blocks = append(blocks, blk)
 	}
 	slices.Sort(blocks)
-	for i := 0; i < len(blocks); {
-		j := i + 1
-		for j < len(blocks) && blocks[j] == blocks[j-1]+1 {
-			j++
+	for i, blk := range blocks {
+		o := b.overlay[blk]
+		if last := len(writes) - 1; i > 0 && blk == blocks[i-1]+1 && follows(writes[last].Data, o) {
+			writes[last].Data = writes[last].Data[:len(writes[last].Data)+BlockSize]
+			continue
 		}
-		data := make([]byte, 0, (j-i)*BlockSize)
-		for _, blk := range blocks[i:j] {
-			data = append(data, b.overlay[blk]...)
-		}
-		writes = append(writes, Write{blocks[i] * BlockSize, data})
-		i = j
+		writes = append(writes, Write{blk * BlockSize, o})
 	}
 	return writes
+}
+
+// follows reports whether next starts in memory where data ends, within
+// data's capacity.
+func follows(data, next []byte) bool {
+	return cap(data) > len(data) && &data[:len(data)+1][len(data)] == &next[0]
+}
+
+// blockSlab hands out overlay blocks carved in turn from 64 KiB chunks, so
+// that blocks dirtied one after the other (a file growing, a run of pages)
+// lie next to each other in memory and reach the memory in one write,
+// without being copied into one buffer first. A block's capacity runs to its
+// chunk's end, for follows; the overlay only ever copies into a block's
+// length.
+type blockSlab struct{ chunk []byte }
+
+const slabChunk = 16 * BlockSize
+
+func (s *blockSlab) next() []byte {
+	if len(s.chunk) == 0 {
+		s.chunk = make([]byte, slabChunk)
+	}
+	b := s.chunk[:BlockSize]
+	s.chunk = s.chunk[BlockSize:]
+	return b
 }
 
 func (b *Backend) apply(writes []Write) error {
@@ -428,7 +451,7 @@ func (b *Backend) put(e *entry, p []byte, off int64) (int, error) {
 			if b.inBatch && (len(b.overlay)+1)*BlockSize > b.budget {
 				return n, ErrBatchTooLarge
 			}
-			o = make([]byte, BlockSize)
+			o = b.blocks.next()
 			if err := b.readBlock(blk, o, 0); err != nil {
 				return n, err
 			}
