@@ -175,3 +175,49 @@ func TestLimitsAndCosts(t *testing.T) {
 		t.Fatalf("the failed message is not counted as a trap: %+v", b.Stats().Total)
 	}
 }
+
+// A file written block after block reaches the memory in writes of up to
+// 64 KiB (the overlay's blocks lie next to each other, see blockSlab), and
+// the bytes are the ones written.
+func TestAdjacentBlocksInFewWrites(t *testing.T) {
+	mem := NewMemory(0)
+	b, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := b.Open("f", backend.OpenCreate|backend.OpenReadWrite)
+	data := make([]byte, 40*BlockSize)
+	for i := range data {
+		data[i] = byte(i / BlockSize)
+	}
+	for off := 0; off < len(data); off += BlockSize {
+		if _, err := v.WriteAt(data[off:off+BlockSize], int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := v.Sync(0); err != nil {
+		t.Fatal(err)
+	}
+	// The superblock, then 40 blocks as 16 + 16 + 8.
+	if last := b.Stats().Last; last.WriteCalls != 4 || last.BytesWritten < uint64(len(data)) {
+		t.Fatalf("%d write calls of %d bytes, want 4 calls", last.WriteCalls, last.BytesWritten)
+	}
+	v.Close()
+	again, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _, err := again.Open("f", backend.OpenReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(data))
+	if _, err := w.ReadAt(got, 0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != data[i] {
+			t.Fatalf("byte %d reads %d, wrote %d", i, got[i], data[i])
+		}
+	}
+}
