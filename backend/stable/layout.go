@@ -146,6 +146,9 @@ func decodeDirectory(b []byte, memPages uint64) (directory, error) {
 		if name == "" || nx > maxExtents || e.size < 0 {
 			return directory{}, fmt.Errorf("%w: bad directory entry %d", ErrFormat, i)
 		}
+		if d.find(name) != nil {
+			return directory{}, fmt.Errorf("%w: file %q twice in the directory", ErrFormat, name)
+		}
 		for k := range nx {
 			x := extent{binary.LittleEndian.Uint64(p[80+16*k:]), binary.LittleEndian.Uint64(p[88+16*k:])}
 			if x.start < firstPage || x.count == 0 || x.start+x.count < x.start || x.start+x.count > memPages {

@@ -1,7 +1,10 @@
 package stable
 
 import (
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"reflect"
 	"testing"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -220,4 +223,59 @@ func TestAdjacentBlocksInFewWrites(t *testing.T) {
 			t.Fatalf("byte %d reads %d, wrote %d", i, got[i], data[i])
 		}
 	}
+}
+
+// FuzzDecodeDirectory decodes arbitrary superblocks (with a valid header
+// and checksum, so that the directory itself is what varies): it must
+// never panic, and what it accepts must be a directory the backend can
+// trust: extents inside the memory and apart, sizes within the extents,
+// names unique, and the same directory after encoding it again.
+func FuzzDecodeDirectory(f *testing.F) {
+	d := directory{generation: 3, files: []*entry{
+		{name: "main.db", size: 3 * PageSize, extents: []extent{{1, 2}, {5, 1}}},
+		{name: "main.db-journal", size: 10, extents: []extent{{3, 1}}},
+	}}
+	f.Add(uint8(2), d.encode()[headerSize:checksumAt], uint32(8))
+	f.Add(uint8(0), []byte{}, uint32(0))
+	twice := directory{files: []*entry{{name: "x", extents: []extent{{1, 1}}}, {name: "x", extents: []extent{{2, 1}}}}}
+	f.Add(uint8(2), twice.encode()[headerSize:checksumAt], uint32(8))
+	f.Fuzz(func(t *testing.T, files uint8, body []byte, memPages uint32) {
+		b := (&directory{}).encode()
+		binary.LittleEndian.PutUint32(b[28:], uint32(files)%(maxFiles+2))
+		copy(b[headerSize:checksumAt], body)
+		binary.LittleEndian.PutUint32(b[checksumAt:], crc32.Checksum(b[:checksumAt], castagnoli))
+		got, err := decodeDirectory(b, uint64(memPages))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v is not ErrFormat", err)
+			}
+			return
+		}
+		names := map[string]bool{}
+		var used []extent
+		for _, e := range got.files {
+			if names[e.name] {
+				t.Fatalf("file %q twice", e.name)
+			}
+			names[e.name] = true
+			for _, x := range e.extents {
+				if x.start < firstPage || x.start+x.count > uint64(memPages) {
+					t.Fatalf("extent %+v outside %d pages", x, memPages)
+				}
+				for _, u := range used {
+					if x.start < u.start+u.count && u.start < x.start+x.count {
+						t.Fatalf("extents %+v and %+v overlap", x, u)
+					}
+				}
+				used = append(used, x)
+			}
+			if uint64(e.size) > e.capacity() {
+				t.Fatalf("file %q: size %d beyond its extents", e.name, e.size)
+			}
+		}
+		again, err := decodeDirectory(got.encode(), uint64(memPages))
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Fatalf("encoding it again: %v, %+v against %+v", err, again, got)
+		}
+	})
 }
