@@ -3,8 +3,10 @@ package driver_test
 import (
 	"database/sql"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +128,27 @@ func TestTimeFormats(t *testing.T) {
 	if want := at.Local().Format("2006-01-02 15:04:05"); local != want {
 		t.Fatalf("localtime: %q, want %q", local, want)
 	}
+}
+
+// FuzzDSN parses arbitrary DSNs: an error or a connector, never a panic.
+// DSNs that may name a stable image are left out: opening the connector
+// creates the image file.
+func FuzzDSN(f *testing.F) {
+	for _, dsn := range []string{
+		"app.db", ":memory:", "file:app.db?mode=ro&cache=shared&_pragma=foreign_keys(1)",
+		"file:x?vfs=heap&_busy_timeout=5000&_journal_mode=WAL&_txlock=immediate",
+		"file:main.db?vfs=stable&memory=m&_timefmt=rfc3339&_loc=auto",
+		"file:%zz?_pragma=", "file:x?_pragma=busy_timeout(1)&_pragma=busy_timeout(2)",
+	} {
+		f.Add(dsn)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		if unescaped, _ := url.QueryUnescape(dsn); strings.Contains(strings.ToLower(dsn+unescaped), "image") {
+			t.Skip("would create an image file")
+		}
+		c, err := (&driver.Driver{}).OpenConnector(dsn)
+		if err == nil && c == nil {
+			t.Fatal("no connector and no error")
+		}
+	})
 }
