@@ -46,7 +46,16 @@ type CallbackHandler func(cb *Callback) (any, error)
 // SetCallbackHandler sets the instance's callback handler.
 func (i *Instance) SetCallbackHandler(h CallbackHandler) { i.env.handler = h }
 
+// maxCallbackArgs is SQLite's own bound on a function's arguments
+// (SQLITE_MAX_FUNCTION_ARG cannot exceed it).
+const maxCallbackArgs = 32767
+
 func readSlots(mem api.Memory, p uint32, n int) ([]any, bool) {
+	// Check the count before allocating for it: SQLite passes at most
+	// 32,767 arguments, and their slots must lie in guest memory.
+	if n > maxCallbackArgs || uint64(p)+uint64(n)*slotSize > uint64(mem.Size()) {
+		return nil, false
+	}
 	args := make([]any, n)
 	for k := range args {
 		s, ok := mem.Read(p+uint32(k)*slotSize, slotSize)

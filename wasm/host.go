@@ -92,34 +92,48 @@ const (
 // exportHost instantiates the host module in r. Each function finds its
 // connection's state in the call's context (see Instance.ctx), and treats
 // every pointer and length from the guest as untrusted.
+// hostFunction is one import of the module, implemented in Go.
+type hostFunction struct {
+	name            string
+	fn              api.GoModuleFunc
+	params, results []api.ValueType
+}
+
+// hostFunctions returns the module's imports (see ABI.md). (A function, not
+// a variable: the functions reach the compiler, which reaches this list.)
+func hostFunctions() []hostFunction {
+	return []hostFunction{
+		{"vol_open", volOpen, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"vol_close", volClose, []api.ValueType{i32}, []api.ValueType{i32}},
+		{"vol_read", volRead, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32}},
+		{"vol_write", volWrite, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32}},
+		{"vol_size", volSize, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vol_truncate", volTruncate, []api.ValueType{i32, i64}, []api.ValueType{i32}},
+		{"vol_sync", volSync, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vol_lock", volLock, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vol_unlock", volUnlock, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vol_check_reserved", volCheckReserved, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vol_control", volControl, []api.ValueType{i32, i32, i64}, []api.ValueType{i32}},
+		{"shm_map", shmMap, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"shm_lock", shmLock, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"shm_barrier", shmBarrier, []api.ValueType{i32}, nil},
+		{"shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+		{"vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"callback", callback, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"sys_time", sysTime, nil, []api.ValueType{i64}},
+		{"sys_tz_offset", sysTZOffset, []api.ValueType{i64}, []api.ValueType{i32}},
+		{"sys_random", sysRandom, []api.ValueType{i32, i32}, nil},
+		{"sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32}},
+		{"sys_interrupted", sysInterrupted, nil, []api.ValueType{i32}},
+	}
+}
+
 func exportHost(ctx context.Context, r wazero.Runtime) error {
 	b := r.NewHostModuleBuilder(ImportModule)
-	fn := func(name string, f api.GoModuleFunc, params, results []api.ValueType) {
-		b.NewFunctionBuilder().WithGoModuleFunction(f, params, results).Export(name)
+	for _, h := range hostFunctions() {
+		b.NewFunctionBuilder().WithGoModuleFunction(h.fn, h.params, h.results).Export(h.name)
 	}
-	fn("vol_open", volOpen, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("vol_close", volClose, []api.ValueType{i32}, []api.ValueType{i32})
-	fn("vol_read", volRead, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
-	fn("vol_write", volWrite, []api.ValueType{i32, i64, i32, i32}, []api.ValueType{i32})
-	fn("vol_size", volSize, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vol_truncate", volTruncate, []api.ValueType{i32, i64}, []api.ValueType{i32})
-	fn("vol_sync", volSync, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vol_lock", volLock, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vol_unlock", volUnlock, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vol_check_reserved", volCheckReserved, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vol_control", volControl, []api.ValueType{i32, i32, i64}, []api.ValueType{i32})
-	fn("shm_map", shmMap, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("shm_lock", shmLock, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("shm_barrier", shmBarrier, []api.ValueType{i32}, nil)
-	fn("shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32})
-	fn("vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("callback", callback, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32})
-	fn("sys_time", sysTime, nil, []api.ValueType{i64})
-	fn("sys_tz_offset", sysTZOffset, []api.ValueType{i64}, []api.ValueType{i32})
-	fn("sys_random", sysRandom, []api.ValueType{i32, i32}, nil)
-	fn("sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32})
-	fn("sys_interrupted", sysInterrupted, nil, []api.ValueType{i32})
 	_, err := b.Instantiate(ctx)
 	return err
 }
@@ -353,6 +367,11 @@ func shmOf(e *env, h uint32) backend.SharedMemory {
 	return sm
 }
 
+// maxShmRegions bounds the index of a shared-memory region the guest maps
+// (SQLite maps them one after the other; 32,768 of 32 KiB index a WAL of
+// 128 million frames), so that a bad index is an error, not an allocation.
+const maxShmRegions = 1 << 15
+
 func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	h := uint32(stack[0])
@@ -362,7 +381,7 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rcIOErrShmOpen)
 		return
 	}
-	if region < 0 || size <= 0 {
+	if region < 0 || region >= maxShmRegions || size <= 0 {
 		ret(stack, rcIOErrShmMap)
 		return
 	}

@@ -2,6 +2,8 @@ package wasm
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -90,4 +92,50 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 			t.Errorf("%s: rc OK", name)
 		}
 	}
+}
+
+// FuzzHostFunctions calls a host function with arguments a guest could
+// pass (small numbers, handles of open volumes, guest pointers near the end
+// of memory, and anything else) on an instance with an open WAL database,
+// then closes the instance: neither may panic or allocate without bound (it
+// found both: a callback's argument count and a shared-memory region index
+// were trusted). No SQL runs after the call: calls such as sys_random write
+// where they are told, and a guest that points them at its own data may
+// break itself, or loop.
+func FuzzHostFunctions(f *testing.F) {
+	f.Add(uint8(2), []byte{1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
+	f.Add(uint8(5), []byte{1, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, 0x0f})
+	f.Add(uint8(11), []byte{})
+	funcs := hostFunctions()
+	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
+		inst, err := New(Config{Backend: heap.New(), MemoryLimit: 32 << 20}) // small: a call may make the guest allocate
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer inst.Close()
+		defer inst.Watch(context.Background())()
+		db, rc, err := inst.Open("/fuzz", 6)
+		if err != nil || rc != 0 {
+			t.Fatal(rc, err)
+		}
+		if rc, err := inst.ExecSQL(db, "pragma journal_mode=wal; create table t(x); insert into t values (1)"); err != nil || rc != 0 {
+			t.Fatal(rc, err)
+		}
+		h := funcs[int(which)%len(funcs)]
+		stack := make([]uint64, max(len(h.params), len(h.results)))
+		for k := range h.params {
+			var v uint64
+			if len(raw) >= 8*(k+1) {
+				v = binary.LittleEndian.Uint64(raw[8*k:])
+			}
+			switch {
+			case h.name == "sys_sleep":
+				v %= 1000 // microseconds: a long sleep is allowed, just slow
+			case h.params[k] == api.ValueTypeI32:
+				v = uint64(uint32(v))
+			}
+			stack[k] = v
+		}
+		h.fn(inst.ctx, inst.mod, stack)
+	})
 }

@@ -236,8 +236,7 @@ func (v *volume) Truncate(size int64) error {
 	}
 	v.f.mu.Lock()
 	defer v.f.mu.Unlock()
-	v.f.data.Truncate(size)
-	return nil
+	return v.f.data.Truncate(size)
 }
 
 func (v *volume) Sync(backend.SyncFlags) error { return nil }
@@ -276,7 +275,7 @@ type temp struct{ data memstore.Store }
 func (t *temp) ReadAt(p []byte, off int64) (int, error)  { return t.data.ReadAt(p, off) }
 func (t *temp) WriteAt(p []byte, off int64) (int, error) { return t.data.WriteAt(p, off) }
 func (t *temp) Size() (int64, error)                     { return t.data.Size(), nil }
-func (t *temp) Truncate(size int64) error                { t.data.Truncate(size); return nil }
+func (t *temp) Truncate(size int64) error                { return t.data.Truncate(size) }
 func (t *temp) Sync(backend.SyncFlags) error             { return nil }
 func (t *temp) Lock(backend.LockLevel) error             { return nil }
 func (t *temp) Unlock(backend.LockLevel) error           { return nil }

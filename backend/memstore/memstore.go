@@ -3,15 +3,25 @@
 // nothing until written.
 package memstore
 
-import "io"
+import (
+	"fmt"
+	"io"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+)
 
 // ChunkSize is the size of one chunk, in bytes.
 const ChunkSize = 64 << 10
 
+// MaxSize is the largest size a store takes (1 TiB); writing or growing
+// past it fails with backend.ErrFull. A far offset costs nothing by itself
+// (holes are free), but nothing that large fits in a process's memory.
+const MaxSize = 1 << 40
+
 // Store is a sparse, growable byte array. It is not safe for concurrent use;
 // callers hold their own lock.
 type Store struct {
-	chunks [][]byte // nil entries are holes that read as zeros
+	chunks map[int64][]byte // by index; missing chunks are holes that read as zeros
 	size   int64
 }
 
@@ -47,46 +57,48 @@ func (s *Store) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, io.ErrShortWrite
 	}
-	if end := off + int64(len(p)); end > s.size {
-		s.grow(end)
+	end := off + int64(len(p))
+	if off > MaxSize || end > MaxSize {
+		return 0, fmt.Errorf("%w: %d bytes at %d would pass the in-memory limit of %d bytes", backend.ErrFull, len(p), off, int64(MaxSize))
 	}
+	if s.chunks == nil {
+		s.chunks = map[int64][]byte{}
+	}
+	s.size = max(s.size, end)
 	n := 0
 	for n < len(p) {
 		ci, co := off/ChunkSize, off%ChunkSize
-		if s.chunks[ci] == nil {
-			s.chunks[ci] = make([]byte, ChunkSize)
+		c := s.chunks[ci]
+		if c == nil {
+			c = make([]byte, ChunkSize)
+			s.chunks[ci] = c
 		}
-		m := copy(s.chunks[ci][co:], p[n:])
+		m := copy(c[co:], p[n:])
 		n += m
 		off += int64(m)
 	}
 	return n, nil
 }
 
-func (s *Store) grow(size int64) {
-	need := int((size + ChunkSize - 1) / ChunkSize)
-	if need > len(s.chunks) {
-		s.chunks = append(s.chunks, make([][]byte, need-len(s.chunks))...)
-	}
-	s.size = size
-}
-
 // Truncate sets the size; bytes past a shrink are dropped and read as zeros
 // if the store grows again.
-func (s *Store) Truncate(size int64) {
-	if size >= s.size {
-		s.grow(size)
-		return
+func (s *Store) Truncate(size int64) error {
+	if size < 0 || size > MaxSize {
+		return fmt.Errorf("%w: size %d is past the in-memory limit of %d bytes", backend.ErrFull, size, int64(MaxSize))
 	}
-	need := int((size + ChunkSize - 1) / ChunkSize)
-	for i := need; i < len(s.chunks); i++ {
-		s.chunks[i] = nil
-	}
-	s.chunks = s.chunks[:need]
-	if co := size % ChunkSize; co != 0 && s.chunks[need-1] != nil {
-		clear(s.chunks[need-1][co:])
+	if size < s.size {
+		last := size / ChunkSize // the chunk that holds the new end, if any
+		for ci := range s.chunks {
+			if ci > last || ci == last && size%ChunkSize == 0 {
+				delete(s.chunks, ci)
+			}
+		}
+		if c := s.chunks[last]; c != nil {
+			clear(c[size%ChunkSize:])
+		}
 	}
 	s.size = size
+	return nil
 }
 
 // Bytes returns a copy of the whole contents.

@@ -46,12 +46,17 @@ type Handle struct {
 // NewHandle returns a handle on f for one volume.
 func (f *File) NewHandle() *Handle { return &Handle{f: f} }
 
+// MaxRegions bounds a region's index: 32,768 regions of SQLite's 32 KiB
+// make a 1 GiB WAL index, enough for a WAL of 128 million frames. Mapping
+// past it is an error rather than an allocation of every region before it.
+const MaxRegions = 1 << 15
+
 // ShmMap implements backend.SharedMemory.
 func (h *Handle) ShmMap(region, size int, extend bool) (bool, error) {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if region < 0 || size <= 0 || size > 1<<20 {
+	if region < 0 || region >= MaxRegions || size <= 0 || size > 1<<20 {
 		return false, fmt.Errorf("shm: bad region %d of %d bytes", region, size)
 	}
 	if len(f.regions) > 0 && len(f.regions[0]) != size {
