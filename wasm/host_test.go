@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"path/filepath"
 	"testing"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/file"
 	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/stablesqlite/stablesqlite/backend/stable"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -96,7 +99,8 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 
 // FuzzHostFunctions calls a host function with arguments a guest could
 // pass (small numbers, handles of open volumes, guest pointers near the end
-// of memory, and anything else) on an instance with an open WAL database,
+// of memory, and anything else) on an instance with an open WAL database on
+// the heap, stable or file backend,
 // then closes the instance: neither may panic or allocate without bound (it
 // found both: a callback's argument count and a shared-memory region index
 // were trusted). No SQL runs after the call: calls such as sys_random write
@@ -106,15 +110,30 @@ func FuzzHostFunctions(f *testing.F) {
 	f.Add(uint8(2), []byte{1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
 	f.Add(uint8(5), []byte{1, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, 0x0f})
 	f.Add(uint8(11), []byte{})
+	f.Add(uint8(11+23), []byte{1, 0, 0, 0, 0, 0, 0, 0, 3})
+	f.Add(uint8(5+46), []byte{1, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, 0x0f})
 	funcs := hostFunctions()
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
-		inst, err := New(Config{Backend: heap.New(), MemoryLimit: 32 << 20}) // small: a call may make the guest allocate
+		// which picks the function, and the backend: heap, stable, file.
+		var be backend.Backend = heap.New()
+		name := "/fuzz.db"
+		switch int(which) / len(funcs) % 3 {
+		case 1:
+			sb, err := stable.New(stable.NewMemory(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			be = sb
+		case 2:
+			be, name = file.New(), filepath.Join(t.TempDir(), "fuzz.db")
+		}
+		inst, err := New(Config{Backend: be, MemoryLimit: 32 << 20}) // small: a call may make the guest allocate
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer inst.Close()
 		defer inst.Watch(context.Background())()
-		db, rc, err := inst.Open("/fuzz", 6)
+		db, rc, err := inst.Open(name, 6)
 		if err != nil || rc != 0 {
 			t.Fatal(rc, err)
 		}

@@ -417,20 +417,39 @@ func (b *Backend) writeFile(e *entry, p []byte, off int64) (int, error) {
 }
 
 // zeroGap makes [from, to) of e read as zeros when the file grows over it:
-// its pages may have belonged to a deleted or truncated file. Blocks never
-// written (past the committed end and not in the overlay) are zero already.
+// its pages may have belonged to a deleted or truncated file. Only blocks
+// that can hold data are written: those of the committed memory and those
+// in the overlay; the rest (new pages at the end) read as zeros already, so
+// the work follows what is there, not the size of the gap.
 func (b *Backend) zeroGap(e *entry, from, to int64) error {
+	committedEnd := b.size * PageSize
 	var zeros [BlockSize]byte
-	for off := from; off < to; {
-		mo, _, _ := e.memOffset(uint64(off))
-		blk, at := mo/BlockSize, int64(mo%BlockSize)
-		k := min(BlockSize-at, to-off)
-		if b.overlay[blk] != nil || blk < b.size*blocksPerPage {
-			if _, err := b.put(e, zeros[:k], off); err != nil {
+	zero := func(n, fileOff uint64) error { // n bytes within one block
+		_, err := b.put(e, zeros[:n], int64(fileOff))
+		return err
+	}
+	for off := uint64(from); off < uint64(to); {
+		mo, run, ok := e.memOffset(off)
+		if !ok {
+			return fmt.Errorf("stable: file %q has no extent at %d", e.name, off)
+		}
+		end := mo + min(run, uint64(to)-off) // this segment is memory [mo, end)
+		for at := mo; at < min(end, committedEnd); {
+			n := min(BlockSize-at%BlockSize, end-at)
+			if err := zero(n, off+(at-mo)); err != nil {
 				return err
 			}
+			at += n
 		}
-		off += k
+		for blk := range b.overlay { // dirty blocks past the committed memory
+			start, stop := max(blk*BlockSize, mo, committedEnd), min((blk+1)*BlockSize, end)
+			if start < stop {
+				if err := zero(stop-start, off+(start-mo)); err != nil {
+					return err
+				}
+			}
+		}
+		off += end - mo
 	}
 	return nil
 }
@@ -468,11 +487,18 @@ func (b *Backend) put(e *entry, p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// maxFileSize is the largest file the backend keeps: SQLite's largest
+// database (2^32 pages of 64 KiB).
+const maxFileSize = 1 << 48
+
 // reserve makes e's extents cover size bytes. A file grows in place when
 // the pages after its last extent are free or at the end of the memory, and
 // otherwise gets a new extent at least as large as what it has, so that a
 // file has few extents (at most maxExtents).
 func (b *Backend) reserve(e *entry, size uint64) error {
+	if size > maxFileSize {
+		return fmt.Errorf("%w: file %q cannot grow to %d bytes (at most %d)", backend.ErrFull, e.name, size, uint64(maxFileSize))
+	}
 	have := e.capacity() / PageSize
 	need := (size + PageSize - 1) / PageSize
 	if need <= have {

@@ -1,11 +1,13 @@
 package stable
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/backendtest"
@@ -278,4 +280,63 @@ func FuzzDecodeDirectory(f *testing.F) {
 			t.Fatalf("encoding it again: %v, %+v against %+v", err, again, got)
 		}
 	})
+}
+
+// A file that grows over pages another file left reads zeros there, whether
+// they were committed or only in the overlay; a far truncate costs what is
+// written, not the size of the gap; and sizes past SQLite's largest
+// database are ErrFull.
+func TestGrowOverFreedPages(t *testing.T) {
+	b, err := New(NewMemory(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(name string) backend.Volume {
+		v, _, err := b.Open(name, backend.OpenCreate|backend.OpenReadWrite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	ones := bytes.Repeat([]byte{1}, 3*PageSize)
+	a := open("a")
+	a.WriteAt(ones, 0)
+	if err := a.Sync(0); err != nil { // committed
+		t.Fatal(err)
+	}
+	c := open("c")
+	c.WriteAt(ones[:PageSize], 0) // only in the overlay
+	a.Close()
+	c.Close()
+	if err := b.Delete("a", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete("c", false); err != nil {
+		t.Fatal(err)
+	}
+	g := open("g")
+	if err := g.Truncate(6 * PageSize); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 6*PageSize)
+	if _, err := g.ReadAt(got, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, make([]byte, len(got))) {
+		t.Fatal("a grown file shows bytes of the deleted ones")
+	}
+	// 16 TiB of holes: visiting them block by block would take minutes.
+	start := time.Now()
+	if err := g.Truncate(1 << 44); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("growing a file over 16 TiB of holes took %v: it walks the gap", d)
+	}
+	if err := g.Truncate(1<<48 + 1); !errors.Is(err, backend.ErrFull) {
+		t.Fatalf("truncate past 2^48: %v, want ErrFull", err)
+	}
+	if _, err := g.WriteAt([]byte("x"), 1<<50); !errors.Is(err, backend.ErrFull) {
+		t.Fatalf("write at 2^50: %v, want ErrFull", err)
+	}
 }
