@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -342,7 +343,8 @@ func TestGrowOverFreedPages(t *testing.T) {
 }
 
 // FuzzFiles runs a sequence of writes, truncates, syncs and deletes on three
-// files of one memory and checks every file against a plain in-memory model
+// files of one memory (in process, or an image file) and checks every file
+// against a plain in-memory model
 // after each step: extents, the overlay, commits and zeroing of reused
 // pages must never show other bytes than the ones written.
 func FuzzFiles(f *testing.F) {
@@ -350,7 +352,14 @@ func FuzzFiles(f *testing.F) {
 	f.Add([]byte{0, 1, 200, 50, 7, 4, 1, 0, 0, 0, 2, 2, 30, 30, 1, 1, 2, 5, 5})
 	names := []string{"a", "b", "c"}
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		b, err := New(NewMemory(0))
+		// An odd length runs on an image file, an even one in process.
+		var mem Memory = NewMemory(0)
+		if len(ops)%2 == 1 {
+			im := openImageT(t, filepath.Join(t.TempDir(), "img"), 0)
+			defer closeImageT(t, im)
+			mem = im
+		}
+		b, err := New(mem)
 		if err != nil {
 			t.Fatal(err)
 		}
