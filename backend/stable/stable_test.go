@@ -344,9 +344,9 @@ func TestGrowOverFreedPages(t *testing.T) {
 
 // FuzzFiles runs a sequence of writes, truncates, syncs and deletes on three
 // files of one memory (in process, or an image file) and checks every file
-// against a plain in-memory model
-// after each step: extents, the overlay, commits and zeroing of reused
-// pages must never show other bytes than the ones written.
+// against a plain in-memory model after each step: extents, the overlay,
+// commits and zeroing of reused pages must never show other bytes than the
+// ones written.
 func FuzzFiles(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 3, 1, 0, 9, 9, 2, 0, 0, 0, 4, 1, 0, 0, 0})
 	f.Add([]byte{0, 1, 200, 50, 7, 4, 1, 0, 0, 0, 2, 2, 30, 30, 1, 1, 2, 5, 5})
