@@ -46,7 +46,7 @@ type Tag struct {
 func TestGORM(t *testing.T) {
 	for name, dsn := range map[string]string{
 		"file":   "file:" + filepath.Join(t.TempDir(), "gorm.db") + "?_pragma=foreign_keys(1)",
-		"stable": "file:main.db?vfs=stable&memory=gormconf&_pragma=foreign_keys(1)",
+		"stable": "file:main.db?vfs=stable&memory=" + uniqueName("gorm") + "&_pragma=foreign_keys(1)",
 	} {
 		t.Run(name, func(t *testing.T) {
 			db, err := gorm.Open(stablegorm.Open(dsn), &gorm.Config{TranslateError: true, Logger: logger.Discard})
@@ -106,7 +106,7 @@ func TestGORM(t *testing.T) {
 
 // sqlx: named queries and Select into structs.
 func TestSqlx(t *testing.T) {
-	db, err := sqlx.Open("stablesqlite", "file:/sqlxconf?vfs=heap")
+	db, err := sqlx.Open("stablesqlite", "file:/"+uniqueName("sqlx")+"?vfs=heap")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,18 +12,24 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/driver"
 )
 
-var seq int
+var seq atomic.Int64
+
+// uniqueName names an in-process database or memory, unique in the process
+// (so that go test -count=N starts afresh each time).
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, seq.Add(1))
+}
 
 // backends returns a DSN for a fresh database on each backend.
 func backends(t *testing.T) map[string]string {
-	seq++
-	name := fmt.Sprintf("conf%d_%s", seq, strings.ReplaceAll(t.Name(), "/", "_"))
+	name := uniqueName("conf") + "_" + strings.ReplaceAll(t.Name(), "/", "_")
 	return map[string]string{
 		"heap":     "file:/" + name + "?vfs=heap",
 		"file":     filepath.Join(t.TempDir(), "c.db"),

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,10 +43,18 @@ func mustExec(t testing.TB, db interface {
 	return r
 }
 
-func heapName(t *testing.T) string {
-	name := "/" + strings.ReplaceAll(t.Name(), "/", "_")
+func heapName(t testing.TB) string {
+	name := "/" + uniqueName(t)
 	t.Cleanup(func() { heap.Default.Drop(name) })
 	return name
+}
+
+var names atomic.Int64
+
+// uniqueName names an in-process database or memory after the test, unique
+// in the process (so that go test -count=N starts afresh each time).
+func uniqueName(t testing.TB) string {
+	return fmt.Sprintf("%s_%d", strings.ReplaceAll(t.Name(), "/", "_"), names.Add(1))
 }
 
 func TestVersion(t *testing.T) {
@@ -627,7 +636,7 @@ func TestColumnsAfterSchemaChange(t *testing.T) {
 // database/sql's conversion); a uint64 beyond int64 is refused, and named
 // types go through the default conversion.
 func TestIntegerArguments(t *testing.T) {
-	db := open(t, "file:ints?vfs=heap")
+	db := open(t, "file:"+heapName(t)+"?vfs=heap")
 	type myInt int
 	for _, v := range []any{int(-7), int8(-8), int16(-16), int32(-32), int64(-64),
 		uint8(8), uint16(16), uint32(1 << 31), uint(1 << 40), uint64(math.MaxInt64), myInt(5)} {
@@ -652,7 +661,7 @@ func TestIntegerArguments(t *testing.T) {
 // into []byte or any stay intact after the rows move on, and sql.RawBytes
 // sees the bytes of the current row.
 func TestBlobsAcrossRows(t *testing.T) {
-	db := open(t, "file:blobrows?vfs=heap")
+	db := open(t, "file:"+heapName(t)+"?vfs=heap")
 	mustExec(t, db, "create table b(id integer primary key, v blob)")
 	for k := range 50 {
 		mustExec(t, db, "insert into b values (?, ?)", k, bytes.Repeat([]byte{byte(k)}, 10+k*100))
@@ -705,14 +714,15 @@ func TestBlobsAcrossRows(t *testing.T) {
 // SQLite error on the same connection (no trap in the guest, no panic in
 // the host, no lost connection), and closing must work.
 func FuzzCorruptDatabase(f *testing.F) {
-	seed := open(f, "file:fuzzseed?vfs=heap")
+	seedName := heapName(f)
+	seed := open(f, "file:"+seedName+"?vfs=heap")
 	mustExec(f, seed, "create table t(a integer primary key, b text, c blob)")
 	mustExec(f, seed, "create index tb on t(b)")
 	for k := range 200 {
 		mustExec(f, seed, "insert into t values (?, ?, randomblob(?))", k, fmt.Sprint("row ", k), k*20)
 	}
 	seed.Close()
-	image, err := heap.Default.Export("fuzzseed")
+	image, err := heap.Default.Export(seedName)
 	if err != nil {
 		f.Fatal(err)
 	}

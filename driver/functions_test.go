@@ -247,7 +247,7 @@ func TestBackupAcrossBackends(t *testing.T) {
 		":memory:",
 		filepath.Join(dir, "a.db"),
 		"file:" + heapName(t) + "?vfs=heap",
-		"file:main.db?vfs=stable&memory=" + strings.ReplaceAll(t.Name(), "/", "_"),
+		"file:main.db?vfs=stable&memory=" + uniqueName(t),
 		filepath.Join(dir, "b.db") + "?_pragma=journal_mode(WAL)",
 	}
 	src := rawConn(t, open(t, dsns[0]))

@@ -53,7 +53,7 @@ func fill(t *testing.T, db *sql.DB, rows int) {
 }
 
 func TestStableDSN(t *testing.T) {
-	name := strings.ReplaceAll(t.Name(), "/", "_")
+	name := uniqueName(t)
 	db := open(t, "file:main.db?vfs=stable&memory="+name)
 	fill(t, db, 10000)
 	var n int

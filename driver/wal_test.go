@@ -14,7 +14,7 @@ func walDSNs(t *testing.T) map[string]string {
 	return map[string]string{
 		"file":   filepath.Join(t.TempDir(), "wal.db") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)",
 		"heap":   "file:" + heapName(t) + "?vfs=heap&_pragma=journal_mode(WAL)",
-		"stable": "file:main.db?vfs=stable&memory=" + strings.ReplaceAll(t.Name(), "/", "_") + "&_pragma=journal_mode(WAL)",
+		"stable": "file:main.db?vfs=stable&memory=" + uniqueName(t) + "&_pragma=journal_mode(WAL)",
 	}
 }
 
