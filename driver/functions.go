@@ -169,8 +169,16 @@ func (c *Conn) createFunction(name string, nArgs int, flags FuncFlag, f any, kin
 	if nArgs < -1 || nArgs > 127 {
 		return fmt.Errorf("stablesqlite: %s: %d arguments (want -1 for any, or 0 to 127)", name, nArgs)
 	}
+	return c.register(f, func(id int32) (int32, error) {
+		return c.inst.CreateFunction(c.db, name, int32(nArgs), int32(flags), id, kind)
+	})
+}
+
+// register gives f an id among the connection's callbacks and has create
+// declare it to SQLite; if SQLite refuses, the id is dropped again.
+func (c *Conn) register(f any, create func(id int32) (int32, error)) error {
 	id := c.cb.add(f)
-	rc, err := c.inst.CreateFunction(c.db, name, int32(nArgs), int32(flags), id, kind)
+	rc, err := create(id)
 	if err != nil {
 		return err
 	}
@@ -202,16 +210,9 @@ func (c *Conn) CreateWindow(name string, nArgs int, flags FuncFlag, newWin func(
 // CreateCollation adds a collation: cmp returns a negative number, zero or a
 // positive number as a sorts before, with or after b.
 func (c *Conn) CreateCollation(name string, cmp func(a, b string) int) error {
-	id := c.cb.add(collation(cmp))
-	rc, err := c.inst.CreateCollation(c.db, name, id)
-	if err != nil {
-		return err
-	}
-	if rc != rcOK {
-		delete(c.cb.funcs, id)
-		return c.error(c.bg(), rc)
-	}
-	return nil
+	return c.register(collation(cmp), func(id int32) (int32, error) {
+		return c.inst.CreateCollation(c.db, name, id)
+	})
 }
 
 func (c *Conn) setHooks() error {

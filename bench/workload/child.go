@@ -226,27 +226,27 @@ func benchFirstQuery(b *testing.B, d Driver, warm bool) {
 // Memory/BulkInsert: the peak RSS of a fresh process running the BulkInsert
 // workload (insert and scan) on a new database.
 func benchMemoryBulk(b *testing.B, d Driver) {
-	needProc(b)
-	env := childEnv(d.CacheEnv) // no compilation cache: a first process
-	var mb []float64
-	for b.Loop() {
-		f := runChild(b, d, "bulk", filepath.Join(b.TempDir(), "bulk.db"), env)
-		mb = append(mb, f["hwm_kb"]/1024)
-	}
-	b.ReportMetric(median(mb), "MB-peak")
+	childMedian(b, d, "bulk", "hwm_kb", 1.0/1024, "MB-peak")
 }
 
 // Memory/IdleConn: resident memory per idle open connection, in a fresh
 // process (RSS after a GC, before and after opening IdleConns more).
 func benchMemoryConns(b *testing.B, d Driver) {
+	childMedian(b, d, "conns", "kb_per_conn", 1, "KB/conn")
+}
+
+// childMedian starts, once per op, a fresh process without a compilation
+// cache running the child step mode on a new database, and reports the
+// median of the child's figure, times scale, as unit.
+func childMedian(b *testing.B, d Driver, mode, figure string, scale float64, unit string) {
 	needProc(b)
 	env := childEnv(d.CacheEnv) // no compilation cache: a first process
-	var kb []float64
+	var xs []float64
 	for b.Loop() {
-		f := runChild(b, d, "conns", filepath.Join(b.TempDir(), "conns.db"), env)
-		kb = append(kb, f["kb_per_conn"])
+		f := runChild(b, d, mode, filepath.Join(b.TempDir(), mode+".db"), env)
+		xs = append(xs, f[figure]*scale)
 	}
-	b.ReportMetric(median(kb), "KB/conn")
+	b.ReportMetric(median(xs), unit)
 }
 
 // InChild reports whether this process is a child started by FirstQuery or
