@@ -441,11 +441,28 @@ func (b *Backend) zeroGap(e *entry, from, to int64) error {
 			}
 			at += n
 		}
-		for blk := range b.overlay { // dirty blocks past the committed memory
-			start, stop := max(blk*BlockSize, mo, committedEnd), min((blk+1)*BlockSize, end)
-			if start < stop {
-				if err := zero(stop-start, off+(start-mo)); err != nil {
-					return err
+		// Dirty blocks past the committed memory: walk the segment's blocks
+		// or the overlay, whichever is shorter.
+		if lo := max(mo, committedEnd); lo < end {
+			first, last := lo/BlockSize, (end-1)/BlockSize
+			visit := func(blk uint64) error {
+				if b.overlay[blk] == nil || blk < first || blk > last {
+					return nil
+				}
+				start, stop := max(blk*BlockSize, lo), min((blk+1)*BlockSize, end)
+				return zero(stop-start, off+(start-mo))
+			}
+			if last-first < uint64(len(b.overlay)) {
+				for blk := first; blk <= last; blk++ {
+					if err := visit(blk); err != nil {
+						return err
+					}
+				}
+			} else {
+				for blk := range b.overlay {
+					if err := visit(blk); err != nil {
+						return err
+					}
 				}
 			}
 		}
