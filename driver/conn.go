@@ -116,6 +116,7 @@ func (c *Conn) error(ctx context.Context, rc int32) error {
 		code = rc
 	}
 	e := newError(code, msg)
+	e.Offset = c.inst.ErrorOffset(c.db)
 	switch e.Code {
 	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly:
 		e.Cause = c.inst.BackendError()

@@ -113,6 +113,17 @@ func WithMemoryLimit(bytes int64) Option {
 	}
 }
 
+// WithRawValues makes columns scan as SQLite stores them: INTEGER as
+// int64, REAL as float64, TEXT as string, BLOB as []byte, whatever their
+// declared type (no time.Time for DATETIME columns, no bool for BOOLEAN
+// ones). A shell or a dump tool wants the values as stored.
+func WithRawValues() Option {
+	return func(c *config) error {
+		c.rawValues = true
+		return nil
+	}
+}
+
 // WithConnectHook runs hook on every new connection of the Connector, after
 // its pragmas (to add functions, collations or hooks).
 func WithConnectHook(hook func(*Conn) error) Option {

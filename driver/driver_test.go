@@ -762,3 +762,31 @@ func FuzzCorruptDatabase(f *testing.F) {
 		}
 	})
 }
+
+func TestRawValuesAndErrorOffset(t *testing.T) {
+	c, err := driver.NewConnector(":memory:", driver.WithRawValues())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	if _, err := db.Exec("create table t(d datetime, b boolean); insert into t values ('2026-12-01 10:00:00', 2)"); err != nil {
+		t.Fatal(err)
+	}
+	var d, b any
+	if err := db.QueryRow("select d, b from t").Scan(&d, &b); err != nil {
+		t.Fatal(err)
+	}
+	if d != "2026-12-01 10:00:00" || b != int64(2) {
+		t.Fatalf("raw values: got %#v, %#v", d, b)
+	}
+	_, err = db.Exec("select nosuchcolumn from t")
+	var e *driver.Error
+	if !errors.As(err, &e) || e.Offset != 7 {
+		t.Fatalf("error offset: got %v (%#v)", err, e)
+	}
+	_, err = db.Exec("select 1 + from t")
+	if !errors.As(err, &e) || e.Offset < 0 {
+		t.Fatalf("syntax error offset: got %v (%#v)", err, e)
+	}
+}

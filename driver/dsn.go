@@ -7,13 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
-	"github.com/stablesqlite/stablesqlite/backend/file"
-	"github.com/stablesqlite/stablesqlite/backend/heap"
-	"github.com/stablesqlite/stablesqlite/backend/stable"
 )
 
 // SQLite open flags.
@@ -42,37 +38,14 @@ func uriPath(name string) string {
 // before failing with SQLITE_BUSY, unless the DSN or a pragma says otherwise.
 const DefaultBusyTimeout = 5 * time.Second
 
-var (
-	backendsMu sync.RWMutex
-	backends   = map[string]backend.Backend{
-		"file": file.Default,
-		"heap": heap.Default,
-	}
-)
-
-// RegisterBackend makes b available to DSNs as vfs=name. It panics if the
-// name is taken, as database/sql's Register does.
+// RegisterBackend makes b available to DSNs as vfs=name (a backend that
+// takes DSN parameters registers a backend.Factory with backend.Register
+// instead). It panics if the name is taken, as database/sql's Register does.
 func RegisterBackend(name string, b backend.Backend) {
-	backendsMu.Lock()
-	defer backendsMu.Unlock()
-	if _, dup := backends[name]; dup || b == nil {
-		panic("stablesqlite: RegisterBackend called twice, or with nil, for " + name)
+	if b == nil {
+		panic("stablesqlite: RegisterBackend called with nil for " + name)
 	}
-	backends[name] = b
-}
-
-func lookupBackend(name string) (backend.Backend, error) {
-	backendsMu.RLock()
-	defer backendsMu.RUnlock()
-	b, ok := backends[name]
-	if !ok {
-		known := make([]string, 0, len(backends))
-		for n := range backends {
-			known = append(known, n)
-		}
-		return nil, fmt.Errorf("stablesqlite: unknown backend vfs=%q (have %s)", name, strings.Join(known, ", "))
-	}
-	return b, nil
+	backend.Register(name, backend.Fixed{Backend: b})
 }
 
 // config is what a DSN and Connector options decide for every connection.
@@ -86,6 +59,7 @@ type config struct {
 	immutable    bool     // the file cannot change: no locks, no journal
 	memoryLimit  int64    // bytes; 0: the wasm default
 	time         timeRule // how times are written and read
+	rawValues    bool     // columns scan as stored, not by their declared type
 	connectHooks []func(*Conn) error
 }
 
@@ -107,7 +81,7 @@ func parseDSN(dsn string) (*config, error) {
 	}
 	vfs := "file"
 	memory := path == ":memory:" || path == ""
-	var stableMemory, stableImage string
+	owned := map[string]string{}  // parameters of the backends, by key
 	compat := map[string]string{} // pragmas from the peers' named parameters
 	loc := ""
 	for key, values := range params {
@@ -136,10 +110,6 @@ func parseDSN(dsn string) (*config, error) {
 			}
 		case "vfs":
 			vfs = v
-		case "memory":
-			stableMemory = v
-		case "image":
-			stableImage = v
 		case "cache":
 			if v != "private" {
 				return nil, fmt.Errorf("stablesqlite: cache=%q is not supported (shared cache is off); use vfs=heap to share an in-memory database", v)
@@ -185,7 +155,10 @@ func parseDSN(dsn string) (*config, error) {
 			}
 			cfg.busyTimeout = time.Duration(ms) * time.Millisecond
 		default:
-			return nil, fmt.Errorf("stablesqlite: unknown DSN parameter %q", key)
+			if len(backend.Owns(key)) == 0 {
+				return nil, fmt.Errorf("stablesqlite: unknown DSN parameter %q", key)
+			}
+			owned[key] = v
 		}
 	}
 	if loc != "" {
@@ -212,22 +185,18 @@ func parseDSN(dsn string) (*config, error) {
 		cfg.name = ":memory:"
 		return cfg, nil
 	}
-	if vfs != "stable" && (params.Has("memory") || params.Has("image")) {
-		return nil, fmt.Errorf("stablesqlite: the memory and image parameters need vfs=stable")
-	}
-	var b backend.Backend
-	switch {
-	case vfs != "stable":
-		b, err = lookupBackend(vfs)
-	case stableImage != "" && stableMemory != "":
-		err = fmt.Errorf("stablesqlite: give vfs=stable either memory=NAME or image=PATH, not both")
-	case stableImage != "":
-		b, err = stable.SharedImage(stableImage)
-	default:
-		b, err = stable.Shared(stableMemory)
-	}
+	f, err := backend.Lookup(vfs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stablesqlite: %w", err)
+	}
+	for key := range owned {
+		if !slices.Contains(f.Params(), key) {
+			return nil, fmt.Errorf("stablesqlite: the parameter %s belongs to vfs=%s, not vfs=%s", key, strings.Join(backend.Owns(key), ", vfs="), vfs)
+		}
+	}
+	b, err := f.New(owned)
+	if err != nil {
+		return nil, fmt.Errorf("stablesqlite: vfs=%s: %w", vfs, err)
 	}
 	cfg.backend, cfg.name = b, path
 	if vfs == "file" {

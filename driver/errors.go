@@ -65,13 +65,17 @@ type Error struct {
 	Code         ErrorCode         // primary result code
 	ExtendedCode ExtendedErrorCode // extended result code
 	Message      string            // SQLite's message
+	// Offset is the byte offset, in the SQL text of the statement that
+	// failed, of what SQLite blames (a syntax error's token, an unknown
+	// column), or -1 when it names none.
+	Offset int
 	// Cause is what the storage backend reported, for I/O, full-storage
 	// and cannot-open errors; errors.Is and errors.As look into it.
 	Cause error
 }
 
 func newError(code int32, msg string) *Error {
-	return &Error{Code: ErrorCode(code & 0xff), ExtendedCode: ExtendedErrorCode(code), Message: msg}
+	return &Error{Code: ErrorCode(code & 0xff), ExtendedCode: ExtendedErrorCode(code), Message: msg, Offset: -1}
 }
 
 func (e *Error) Error() string {

@@ -155,8 +155,10 @@ func (s *Stmt) query(ctx context.Context, args []driver.NamedValue) (*Rows, erro
 		return nil, err
 	}
 	kinds := make([]kind, len(decl))
-	for k, d := range decl {
-		kinds[k] = affinity(d)
+	if !s.c.cfg.rawValues {
+		for k, d := range decl {
+			kinds[k] = affinity(d)
+		}
 	}
 	r := &Rows{s: s, ctx: ctx, names: names, decl: decl, kinds: kinds}
 	s.rows = r

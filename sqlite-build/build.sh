@@ -18,7 +18,7 @@ opts=$(sed -e 's/#.*//' "$here/options.txt" | xargs)
 # Exported SQLite API used by the driver (the glue exports itself).
 exports=(malloc free
   sqlite3_close_v2 sqlite3_finalize sqlite3_reset sqlite3_exec
-  sqlite3_errmsg sqlite3_extended_errcode sqlite3_busy_timeout
+  sqlite3_errmsg sqlite3_extended_errcode sqlite3_error_offset sqlite3_busy_timeout
   sqlite3_get_autocommit sqlite3_complete
   sqlite3_bind_parameter_count sqlite3_bind_parameter_name
   sqlite3_deserialize sqlite3_malloc64 sqlite3_free

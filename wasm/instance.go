@@ -105,7 +105,8 @@ type Instance struct {
 
 	fOpen, fPrepare, fExec, fStep, fColumns                      export
 	fMalloc, fFree, fCloseV2, fFinalize, fReset, fExecSQL        export
-	fErrmsg, fErrcode, fBusyTimeout, fAutocommit, fComplete      export
+	fErrmsg, fErrcode, fErrOffset, fBusyTimeout, fAutocommit     export
+	fComplete                                                    export
 	fParamCount, fParamName                                      export
 	fCreateFunc, fCreateColl, fHooks, fSerialize, fDeserialize   export
 	fSqlMalloc, fSqlFree, fBlobOpen, fBlobClose, fBlobBytes      export
@@ -195,7 +196,7 @@ func (i *Instance) exports() map[string]*export {
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
 		"free": &i.fFree, "sqlite3_close_v2": &i.fCloseV2, "sqlite3_finalize": &i.fFinalize,
 		"sqlite3_reset": &i.fReset, "sqlite3_exec": &i.fExecSQL, "sqlite3_errmsg": &i.fErrmsg,
-		"sqlite3_extended_errcode": &i.fErrcode, "sqlite3_busy_timeout": &i.fBusyTimeout,
+		"sqlite3_extended_errcode": &i.fErrcode, "sqlite3_error_offset": &i.fErrOffset, "sqlite3_busy_timeout": &i.fBusyTimeout,
 		"sqlite3_get_autocommit": &i.fAutocommit, "sqlite3_complete": &i.fComplete,
 		"sqlite3_bind_parameter_count": &i.fParamCount,
 		"sqlite3_bind_parameter_name":  &i.fParamName,
@@ -520,6 +521,16 @@ func (i *Instance) Errmsg(db uint32) (code int32, msg string) {
 		return code, err.Error()
 	}
 	return code, i.readCString(uint32(p))
+}
+
+// ErrorOffset returns the byte offset in the SQL text of the last error's
+// cause (sqlite3_error_offset), or -1 when SQLite gives none.
+func (i *Instance) ErrorOffset(db uint32) int {
+	off, err := i.call32(&i.fErrOffset, uint64(db))
+	if err != nil {
+		return -1
+	}
+	return int(off)
 }
 
 // BusyTimeout sets sqlite3_busy_timeout.

@@ -319,3 +319,5 @@ func (t *tempVolume) Lock(backend.LockLevel) error   { return nil }
 func (t *tempVolume) Unlock(backend.LockLevel) error { return nil }
 func (t *tempVolume) CheckReserved() (bool, error)   { return false, nil }
 func (t *tempVolume) Close() error                   { return t.f.Close() }
+
+func init() { backend.Register("file", backend.Fixed{Backend: Default}) }

@@ -281,3 +281,5 @@ func (t *temp) Lock(backend.LockLevel) error             { return nil }
 func (t *temp) Unlock(backend.LockLevel) error           { return nil }
 func (t *temp) CheckReserved() (bool, error)             { return false, nil }
 func (t *temp) Close() error                             { t.data.Truncate(0); return nil }
+
+func init() { backend.Register("heap", backend.Fixed{Backend: Default}) }

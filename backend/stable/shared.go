@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+
+	"github.com/stablesqlite/stablesqlite/backend"
 )
 
 var (
@@ -53,4 +55,23 @@ func SharedImage(path string) (*Backend, error) {
 	}
 	images[abs] = b
 	return b, nil
+}
+
+// factory makes the backends of vfs=stable: memory=NAME names an
+// in-process memory (the default one when empty), image=PATH an image file.
+type factory struct{}
+
+func init() { backend.Register("stable", factory{}) }
+
+func (factory) Params() []string { return []string{"memory", "image"} }
+
+func (factory) New(params map[string]string) (backend.Backend, error) {
+	memory, image := params["memory"], params["image"]
+	switch {
+	case image != "" && memory != "":
+		return nil, fmt.Errorf("give either memory=NAME or image=PATH, not both")
+	case image != "":
+		return SharedImage(image)
+	}
+	return Shared(memory)
 }
