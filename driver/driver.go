@@ -34,6 +34,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/stable"
+	"github.com/stablesqlite/stablesqlite/wasm"
 )
 
 // DriverName is the name the driver registers with database/sql.
@@ -165,6 +166,9 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 			return nil, err
 		}
 	}
+	// Compiled code is made ready in the background from now on, so that
+	// the first connection finds it (or finds it nearer).
+	wasm.Start()
 	return &Connector{cfg: cfg}, nil
 }
 
@@ -175,3 +179,10 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // Driver returns the driver.
 func (c *Connector) Driver() driver.Driver { return &Driver{} }
+
+// Close is called by sql.DB's Close. In the first process on a machine,
+// the one that compiles the Wasm module, it waits for the compiled code to
+// reach the on-disk cache (at most the second or so the compiler takes), so
+// that a program that exits right after closing its database leaves the
+// next one a warm start.
+func (c *Connector) Close() error { return wasm.Keep(context.Background()) }

@@ -557,9 +557,6 @@ func sysSleep(ctx context.Context, mod api.Module, stack []uint64) {
 
 func sysInterrupted(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	if in := e.inst; in != nil && in.interpreted {
-		in.checkBudget()
-	}
 	var r int32
 	if e.interrupted() {
 		r = 1

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"sync/atomic"
-	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/tetratelabs/wazero"
@@ -20,7 +18,7 @@ type Config struct {
 	// Backend stores the files the instance's SQLite opens. Required.
 	Backend backend.Backend
 	// MemoryLimit caps the instance's linear memory, in bytes (rounded up to
-	// 64 KiB pages); 0 means DefaultMemoryLimit.
+	// 64 KiB pages); 0 means DefaultMemoryLimit, which is also the most.
 	MemoryLimit int64
 }
 
@@ -90,11 +88,7 @@ func (e *env) interrupted() bool { return e.interrupt.Load() == e.call.Load() }
 // Instance is one SQLite module instance: one connection's worth of guest
 // memory. It is not safe for concurrent use, except for Watch's interrupt.
 type Instance struct {
-	engine      *engine
-	interpreted bool      // on wazero's interpreter
-	mayCompile  bool      // its interpreted calls count towards starting the compiler
-	stay        bool      // moving to compiled code failed: do not try again
-	callStart   time.Time // when the interpreted call under way started
+	memory *linearMemory // the guest's memory
 
 	ctx   context.Context // carries env to the host functions
 	env   *env
@@ -150,30 +144,32 @@ var ErrBroken = errors.New("wasm: the SQLite instance trapped and cannot be used
 
 // New creates an instance.
 func New(cfg Config) (*Instance, error) {
+	return defaultEngine.newInstance(cfg)
+}
+
+func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	if cfg.Backend == nil {
 		return nil, errors.New("wasm: no backend")
 	}
-	limit := cfg.MemoryLimit
-	if limit <= 0 {
-		limit = DefaultMemoryLimit
+	limit := uint64(DefaultMemoryLimit)
+	if cfg.MemoryLimit > 0 {
+		limit = uint64(min(cfg.MemoryLimit, DefaultMemoryLimit))
 	}
-	pages := uint32(min((limit+pageSize-1)/pageSize, 65536))
-	e := engineFor(pages)
 	m, err := e.pick()
 	if err != nil {
 		return nil, err
 	}
 	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
+	ev.call.Store(1) // no call has been asked to stop (interrupt is 0)
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
-	i := &Instance{ctx: ctx, env: ev, nArgs: -1, pendingRC: map[uint32]int32{}, engine: e, interpreted: m.interpreted,
-		mayCompile: os.Getenv(EngineEnv) != "interpreter"}
-	mod, err := m.runtime.InstantiateModule(ctx, m.compiled,
+	i := &Instance{ctx: ctx, env: ev, nArgs: -1, pendingRC: map[uint32]int32{}}
+	alloc := &allocator{limit: limit}
+	mod, err := m.runtime.InstantiateModule(withMemory(ctx, alloc), m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
-		i.leaveInterpreter()
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
-	i.mod, i.mem = mod, mod.Memory()
+	i.mod, i.mem, i.memory = mod, mod.Memory(), alloc.made
 	ev.inst = i
 	if err := i.nameExports(); err != nil {
 		i.Close()
@@ -196,7 +192,8 @@ func (i *Instance) exports() map[string]*export {
 		"ss_step": &i.fStep, "ss_columns": &i.fColumns, "malloc": &i.fMalloc,
 		"free": &i.fFree, "sqlite3_close_v2": &i.fCloseV2, "sqlite3_finalize": &i.fFinalize,
 		"sqlite3_reset": &i.fReset, "sqlite3_exec": &i.fExecSQL, "sqlite3_errmsg": &i.fErrmsg,
-		"sqlite3_extended_errcode": &i.fErrcode, "sqlite3_error_offset": &i.fErrOffset, "sqlite3_busy_timeout": &i.fBusyTimeout,
+		"sqlite3_extended_errcode": &i.fErrcode, "sqlite3_error_offset": &i.fErrOffset,
+		"sqlite3_busy_timeout":   &i.fBusyTimeout,
 		"sqlite3_get_autocommit": &i.fAutocommit, "sqlite3_complete": &i.fComplete,
 		"sqlite3_bind_parameter_count": &i.fParamCount,
 		"sqlite3_bind_parameter_name":  &i.fParamName,
@@ -223,14 +220,6 @@ func (i *Instance) nameExports() error {
 	return nil
 }
 
-// forgetExports drops the functions looked up in the current module, which
-// is being replaced.
-func (i *Instance) forgetExports() {
-	for _, f := range i.exports() {
-		f.fn = nil
-	}
-}
-
 // fn returns f in the current module.
 func (i *Instance) fn(f *export) api.Function {
 	if f.fn == nil {
@@ -239,90 +228,10 @@ func (i *Instance) fn(f *export) api.Function {
 	return f.fn
 }
 
-// moveToCompiled moves an instance that started on the interpreter to
-// compiled code, between two guest calls: a new instance of the compiled
-// module gets the linear memory and the stack pointer (the module's only
-// mutable global), which are the whole state of the guest; the host side
-// (volumes, locks, callbacks) does not move at all. While the compiler is
-// still at work, the interpreted module is closed first and the state kept
-// aside, so that the interpreter can be freed before the compiler's peak;
-// the call then waits for the compiler.
-func (i *Instance) moveToCompiled() error {
-	e := i.engine
-	sp := i.mod.ExportedGlobal("__stack_pointer")
-	data, ok := i.mem.Read(0, i.mem.Size())
-	if sp == nil || !ok {
-		return errors.New("wasm: cannot read the interpreted instance's state")
-	}
-	spValue := sp.Get()
-	old := i.mod
-	if !e.ready() {
-		// Drop every reference to the interpreted module, which holds the
-		// interpreter's code, before waiting. data stays valid: the
-		// runtimes use no custom memory allocator, so a memory is a plain
-		// Go slice that closing its module leaves as it is.
-		old.Close(i.ctx)
-		old, i.mod, i.mem = nil, nil, nil
-		i.forgetExports()
-		i.leaveInterpreter()
-		<-e.compileDone
-		if e.compileErr != nil {
-			return i.broken(e.compileErr)
-		}
-	}
-	mod, err := e.compiled.runtime.InstantiateModule(i.ctx, e.compiled.compiled,
-		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
-	if err == nil {
-		err = restore(mod, data, spValue)
-		if err != nil {
-			mod.Close(i.ctx)
-		}
-	}
-	if err != nil {
-		if old == nil { // the old module is gone: nothing to go back to
-			return i.broken(err)
-		}
-		return err
-	}
-	i.mod, i.mem = mod, mod.Memory()
-	i.forgetExports()
-	if old != nil {
-		old.Close(i.ctx)
-		i.leaveInterpreter()
-	}
-	return nil
-}
-
-// restore gives a fresh instance the linear memory and stack pointer of
-// another.
-func restore(mod api.Module, data []byte, sp uint64) error {
-	g, ok := mod.ExportedGlobal("__stack_pointer").(api.MutableGlobal)
-	mem := mod.Memory()
-	size := uint32(len(data))
-	if cur := mem.Size(); ok && cur < size {
-		_, ok = mem.Grow((size - cur) / pageSize)
-	}
-	if !ok || !mem.Write(0, data) {
-		return errors.New("wasm: cannot move the instance to compiled code")
-	}
-	g.Set(sp)
-	return nil
-}
-
 // broken records a failure that leaves the instance unusable.
 func (i *Instance) broken(err error) error {
 	i.err = fmt.Errorf("%w: %w", ErrBroken, err)
 	return i.err
-}
-
-// leaveInterpreter records that this instance no longer runs on the
-// interpreter, which may let the engine release it.
-func (i *Instance) leaveInterpreter() {
-	if i.interpreted {
-		i.interpreted = false
-		i.engine.interpUsers.Add(-1)
-		i.engine.releaseInterpreter()
-	}
 }
 
 // Close releases the instance and closes any volume SQLite left open.
@@ -336,10 +245,9 @@ func (i *Instance) Close() error {
 		}
 	}
 	var err error
-	if i.mod != nil { // nil if a move to compiled code failed half-way
+	if i.mod != nil {
 		err = i.mod.Close(context.Background())
 	}
-	i.leaveInterpreter()
 	return err
 }
 
@@ -376,9 +284,6 @@ func (i *Instance) call(f *export, args ...uint64) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
 	}
-	if i.interpreted {
-		return i.callInterpreted(f, args)
-	}
 	return i.invoke(f, args)
 }
 
@@ -388,35 +293,6 @@ func (i *Instance) invoke(f *export, args []uint64) (uint64, error) {
 		return 0, i.broken(err)
 	}
 	return i.stack[0], nil
-}
-
-// callInterpreted is call on the interpreter: it first moves the instance
-// to compiled code once the compiler has started, and counts the call's
-// time towards the interpreter's budget.
-func (i *Instance) callInterpreted(f *export, args []uint64) (uint64, error) {
-	if i.engine.started.Load() && !i.stay {
-		if err := i.moveToCompiled(); err == nil {
-			return i.invoke(f, args)
-		} else if i.err != nil {
-			return 0, i.err
-		}
-		i.stay = true // keep running where it is
-	}
-	i.callStart = time.Now()
-	r, err := i.invoke(f, args)
-	if i.mayCompile {
-		i.engine.spend(time.Since(i.callStart))
-	}
-	return r, err
-}
-
-// checkBudget starts the compiler when a single interpreted call has used
-// the interpreter's whole budget (the host calls it from SQLite's progress
-// check, inside long statements).
-func (i *Instance) checkBudget() {
-	if i.interpreted && i.mayCompile && time.Since(i.callStart) >= interpreterBudget {
-		i.engine.startCompiler()
-	}
 }
 
 func (i *Instance) call32(f *export, args ...uint64) (int32, error) {

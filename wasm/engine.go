@@ -1,0 +1,174 @@
+// Package wasm runs SQLite compiled to WebAssembly (sqlite3.wasm, embedded)
+// in wazero, and implements the host side of its ABI over a
+// backend.Backend. ABI.md documents every import and export.
+//
+// Each connection gets its own Instance (its own linear memory) of one
+// module compiled once per process. Compiled code is kept on disk between
+// processes (see CacheDir), so only the first process on a machine
+// compiles (half a second on two cores); every later one loads the code in
+// milliseconds (see warmstart.go).
+package wasm
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// Binary is the embedded SQLite module.
+//
+//go:embed sqlite3.wasm
+var Binary []byte
+
+// EngineEnv names the environment variable that chooses how the module
+// runs: unset or "compiler", compiled code (from the compilation cache, or
+// the compiler); "interpreter", wazero's interpreter, which compiles
+// nothing (some tens of times slower: for systems that cannot map
+// executable memory).
+const EngineEnv = "STABLESQLITE_ENGINE"
+
+// DefaultMemoryLimit is an instance's memory limit, in bytes, when the
+// caller sets none: all that wasm32 addresses, so that values as large as
+// SQLite takes (a billion bytes) fit. The memory is reserved address space;
+// only what the guest uses is committed.
+const DefaultMemoryLimit = 4 << 30
+
+const pageSize = 64 << 10
+
+// module is sqlite3.wasm compiled in one wazero runtime.
+type module struct {
+	runtime  wazero.Runtime
+	compiled wazero.CompiledModule
+}
+
+// engine makes the module's compiled code ready, once. A process has one
+// (defaultEngine); tests make their own.
+type engine struct {
+	startOnce sync.Once
+	started   atomic.Bool
+	done      chan struct{} // closed when compiled code is ready, or failed
+	kept      chan struct{} // closed when the code is in the on-disk cache, or will not be
+	compiled  *module
+	err       error
+	warmStart bool // the code came from the cache: no compiler ran
+
+	interpOnce sync.Once
+	interp     *module
+	interpErr  error
+}
+
+var defaultEngine = newEngine()
+
+func newEngine() *engine { return &engine{done: make(chan struct{}), kept: make(chan struct{})} }
+
+// Start makes compiled code ready in the background, if it is not already:
+// loaded from the compilation cache (milliseconds), or compiled. The
+// driver calls it when a database is opened, so that the work overlaps
+// with what the program does before its first statement.
+func Start() {
+	if os.Getenv(EngineEnv) != "interpreter" {
+		defaultEngine.start()
+	}
+}
+
+// Ready waits until compiled code is ready.
+func Ready(ctx context.Context) error {
+	e := defaultEngine
+	e.start()
+	select {
+	case <-e.done:
+		return e.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Keep waits until the compiled code this process made is in the on-disk
+// cache, so that the next process starts warm. Only the first process on a
+// machine has anything to wait for, and only for as long as writing the
+// cache entry takes; the driver calls it when a database is closed, since
+// a short-lived program could otherwise exit before that.
+func Keep(ctx context.Context) error {
+	e := defaultEngine
+	if !e.started.Load() {
+		return nil
+	}
+	select {
+	case <-e.kept:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Compiled returns the compiled module, for tools and tests that inspect
+// its imports and exports.
+func Compiled() (wazero.CompiledModule, error) {
+	if err := Ready(context.Background()); err != nil {
+		return nil, err
+	}
+	return defaultEngine.compiled.compiled, nil
+}
+
+func (e *engine) start() {
+	e.startOnce.Do(func() {
+		e.started.Store(true)
+		go e.load()
+	})
+}
+
+// load makes the compiled code ready: from the compilation cache when a
+// warm start is possible (see warmStart), or from wazero's optimising
+// compiler, filling the cache for the processes that come after.
+func (e *engine) load() {
+	defer close(e.done)
+	dir := CacheDir()
+	if m, ok := warmStart(dir); ok {
+		e.compiled, e.warmStart = m, true
+		close(e.kept)
+		return
+	}
+	e.compiled, e.err = compileCold(dir, e.kept)
+	// The compiler's garbage is large: give it back before the instances
+	// grow their memories.
+	debug.FreeOSMemory()
+}
+
+// pick returns the module a new instance runs on.
+func (e *engine) pick() (*module, error) {
+	if os.Getenv(EngineEnv) == "interpreter" {
+		e.interpOnce.Do(func() {
+			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), Binary)
+		})
+		return e.interp, e.interpErr
+	}
+	e.start()
+	<-e.done
+	return e.compiled, e.err
+}
+
+// newModule compiles bin in a new runtime. Every instance's memory comes
+// from our allocator (see linearMemory), so the runtime allows all of
+// wasm32's memory and the allocator enforces each instance's limit.
+func newModule(cfg wazero.RuntimeConfig, bin []byte) (*module, error) {
+	ctx := experimental.WithCompilationWorkers(context.Background(), runtime.NumCPU())
+	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithMemoryLimitPages(65536))
+	if err := exportHost(ctx, r); err != nil {
+		r.Close(ctx)
+		return nil, err
+	}
+	compiled, err := r.CompileModule(ctx, bin)
+	if err != nil {
+		r.Close(ctx)
+		return nil, fmt.Errorf("wasm: compiling sqlite3.wasm: %w", err)
+	}
+	return &module{runtime: r, compiled: compiled}, nil
+}

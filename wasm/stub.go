@@ -1,0 +1,163 @@
+package wasm
+
+import (
+	"crypto/sha256"
+	"errors"
+	"sync"
+)
+
+// A stub of the module is the module with every function body replaced by
+// `unreachable`, and a custom section holding the SHA-256 of the whole
+// module: the same imports, exports, types, tables, globals and data, so
+// that compiled code of the whole module runs against it as it is, but
+// almost nothing for wazero to decode and validate (see warmStart).
+
+const (
+	sectionCustom = 0
+	sectionCode   = 10
+	stubSection   = "stablesqlite.module-sha256"
+)
+
+var stub struct {
+	once sync.Once
+	bin  []byte
+	err  error
+}
+
+var binarySum = sync.OnceValue(func() [sha256.Size]byte { return sha256.Sum256(Binary) })
+
+// stubModule returns the stub of Binary.
+func stubModule() ([]byte, error) {
+	stub.once.Do(func() { stub.bin, stub.err = makeStub(Binary) })
+	return stub.bin, stub.err
+}
+
+var errBadModule = errors.New("wasm: malformed module")
+
+// uleb reads an unsigned LEB128 number of up to 32 bits.
+func uleb(b []byte) (v uint32, n int, err error) {
+	for shift := 0; n < len(b) && shift < 35; shift += 7 {
+		c := b[n]
+		n++
+		v |= uint32(c&0x7f) << shift
+		if c < 0x80 {
+			return v, n, nil
+		}
+	}
+	return 0, 0, errBadModule
+}
+
+func putUleb(out []byte, v uint32) []byte {
+	for v >= 0x80 {
+		out = append(out, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(out, byte(v))
+}
+
+// makeStub builds the stub of bin.
+func makeStub(bin []byte) ([]byte, error) {
+	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
+		return nil, errBadModule
+	}
+	out := make([]byte, 0, len(bin)/8)
+	out = append(out, bin[:8]...)
+	for p := 8; p < len(bin); {
+		id := bin[p]
+		size, n, err := uleb(bin[p+1:])
+		if err != nil || uint64(p)+1+uint64(n)+uint64(size) > uint64(len(bin)) {
+			return nil, errBadModule
+		}
+		body := bin[p+1+n : p+1+n+int(size)]
+		p += 1 + n + int(size)
+		if id != sectionCode {
+			out = append(out, id)
+			out = putUleb(out, size)
+			out = append(out, body...)
+			continue
+		}
+		count, _, err := uleb(body)
+		if err != nil {
+			return nil, err
+		}
+		// Each body: its size (3), no locals, unreachable, end.
+		code := putUleb(nil, count)
+		for range count {
+			code = append(code, 3, 0, 0x00, 0x0b)
+		}
+		out = append(out, sectionCode)
+		out = putUleb(out, uint32(len(code)))
+		out = append(out, code...)
+	}
+	var sum [sha256.Size]byte
+	if &bin[0] == &Binary[0] {
+		sum = binarySum()
+	} else {
+		sum = sha256.Sum256(bin)
+	}
+	custom := putUleb(nil, uint32(len(stubSection)))
+	custom = append(custom, stubSection...)
+	custom = append(custom, sum[:]...)
+	out = append(out, sectionCustom)
+	out = putUleb(out, uint32(len(custom)))
+	return append(out, custom...), nil
+}
+
+// dataSegments returns the [offset, end) ranges of bin's active data
+// segments in memory 0 (with constant offsets, as wasm-ld writes them).
+func dataSegments(bin []byte) ([][2]uint32, error) {
+	const sectionData = 11
+	for p := 8; p < len(bin); {
+		id := bin[p]
+		size, n, err := uleb(bin[p+1:])
+		if err != nil || uint64(p)+1+uint64(n)+uint64(size) > uint64(len(bin)) {
+			return nil, errBadModule
+		}
+		body := bin[p+1+n : p+1+n+int(size)]
+		p += 1 + n + int(size)
+		if id != sectionData {
+			continue
+		}
+		count, q, err := uleb(body)
+		if err != nil {
+			return nil, err
+		}
+		var out [][2]uint32
+		for range count {
+			// flags 0: active in memory 0, offset `i32.const N; end`.
+			if q+2 > len(body) || body[q] != 0 || body[q+1] != 0x41 {
+				return nil, errors.New("wasm: a data segment that is not active with a constant offset")
+			}
+			off, k, err := sleb32(body[q+2:])
+			if err != nil || q+2+k >= len(body) || body[q+2+k] != 0x0b {
+				return nil, errBadModule
+			}
+			q += 2 + k + 1
+			length, k, err := uleb(body[q:])
+			if err != nil || uint64(q)+uint64(k)+uint64(length) > uint64(len(body)) {
+				return nil, errBadModule
+			}
+			q += k + int(length)
+			out = append(out, [2]uint32{uint32(off), uint32(off) + length})
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// sleb32 reads a signed LEB128 number of up to 32 bits.
+func sleb32(b []byte) (int32, int, error) {
+	var v int64
+	for n, shift := 0, 0; n < len(b) && shift < 35; shift += 7 {
+		c := b[n]
+		n++
+		v |= int64(c&0x7f) << shift
+		if c < 0x80 {
+			if shift+7 < 64 && c&0x40 != 0 {
+				v |= -1 << (shift + 7)
+			}
+			return int32(v), n, nil
+		}
+	}
+	return 0, 0, errBadModule
+}

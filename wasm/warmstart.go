@@ -1,0 +1,254 @@
+package wasm
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// A warm start loads the compiled code from the cache without wazero
+// decoding and validating the whole module first, which is most of what
+// loading costs (some 13 of 20 ms). wazero keys a cache entry by the
+// module's SHA-256 and reads it back for any module with the same key, so
+// the cold start publishes the compiled code of the whole module under the
+// key of its stub as well (see stub.go); a warm start then compiles the
+// stub, which wazero finds in the cache, and gets the whole module's code
+// for it. The stub carries the whole module's hash, so no other module's
+// code is ever found under its key.
+//
+// A marker file beside the entries (warmMarker) says that the entry was
+// published; it names the entry's file. Instantiating runs the module's
+// _initialize, which in the stub's own code is `unreachable`: if the cache
+// held the stub's own code instead of the module's (a cache directory
+// shared by machines with other CPU features, say), that first
+// instantiation fails, and the process falls back to a cold start.
+
+// warmMarker is the marker's path in dir: in the directory of the
+// entries of this process's wazero, named after the module.
+func warmMarker(dir string) string {
+	sum := binarySum()
+	return filepath.Join(entriesDir(dir), "stablesqlite-"+hex.EncodeToString(sum[:8])+".warm")
+}
+
+// entriesDir is where wazero keeps the entries of its version in dir.
+func entriesDir(dir string) string {
+	return filepath.Join(dir, "wazero-"+wazeroVersion()+"-"+runtime.GOARCH+"-"+runtime.GOOS)
+}
+
+// wazeroVersion is the version wazero names its entries' directory after:
+// its module's version in the build information, "dev" if there is none.
+func wazeroVersion() string {
+	v := ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if strings.Contains(dep.Path, "github.com/tetratelabs/wazero") {
+				v = dep.Version
+			}
+		}
+		if v == "" || v == "(devel)" {
+			v = info.Main.Version
+		}
+	}
+	if v == "" || v == "(devel)" {
+		return "dev"
+	}
+	return v
+}
+
+// cacheIsWarm reports whether dir has the published entry of this module.
+func cacheIsWarm(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	entry, err := os.ReadFile(warmMarker(dir))
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(entriesDir(dir), strings.TrimSpace(string(entry))))
+	return err == nil
+}
+
+// warmStart loads the compiled module for the stub from dir, if its entry
+// was published there, and checks it by instantiating it once.
+func warmStart(dir string) (*module, bool) {
+	if !cacheIsWarm(dir) {
+		return nil, false
+	}
+	st, err := stubModule()
+	if err != nil {
+		return nil, false
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, false
+	}
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st)
+	if err == nil {
+		err = m.check()
+	}
+	if err != nil {
+		if m != nil {
+			m.runtime.Close(context.Background())
+		}
+		os.Remove(warmMarker(dir)) // the next process starts cold and publishes again
+		return nil, false
+	}
+	return m, true
+}
+
+// check instantiates the module once: _initialize runs the C constructors,
+// which only the whole module's code can do.
+func (m *module) check() error {
+	ctx := withMemory(context.Background(), &allocator{limit: 1 << 20})
+	inst, err := m.runtime.InstantiateModule(ctx, m.compiled,
+		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
+	if err != nil {
+		return err
+	}
+	return inst.Close(ctx)
+}
+
+// compileCold compiles the whole module. With a writable cache directory
+// it compiles into a directory of its own inside it, so that the entry's
+// file is the only one there, and then publishes it, in the background
+// (this process has its code already), closing kept when that is done.
+func compileCold(dir string, kept chan struct{}) (*module, error) {
+	cfg := wazero.NewRuntimeConfig()
+	own := ""
+	if dir != "" && writable(dir) {
+		removeAbandoned(dir)
+		own, _ = os.MkdirTemp(dir, ".compile-")
+	}
+	if own == "" {
+		close(kept)
+		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), Binary)
+	}
+	cache, _ := newCache(own)
+	m, err := newModule(cfg.WithCompilationCache(cache), Binary)
+	if err != nil {
+		os.RemoveAll(own)
+		close(kept)
+		return nil, err
+	}
+	go func() {
+		defer close(kept)
+		defer os.RemoveAll(own)
+		publish(dir, own)
+	}()
+	return m, nil
+}
+
+// publish copies the entry compiled into own into dir, under its own name
+// and under the stub's, and then writes the marker. Every file appears at
+// once (written aside, then renamed), so processes that read dir meanwhile
+// see either nothing or the whole entry.
+func publish(dir, own string) error {
+	entry, err := onlyEntry(own)
+	if err != nil {
+		return err
+	}
+	code, err := os.ReadFile(filepath.Join(own, entry))
+	if err != nil {
+		return err
+	}
+	stubEntry, err := stubEntryName(dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{entry, stubEntry} {
+		if err := writeAtomic(filepath.Join(entriesDir(dir), filepath.Base(name)), code); err != nil {
+			return err
+		}
+	}
+	return writeAtomic(warmMarker(dir), []byte(filepath.Base(stubEntry)+"\n"))
+}
+
+// stubEntryName compiles the stub (a few milliseconds: it has no code) into
+// a directory of its own to learn the name wazero gives its entry.
+func stubEntryName(dir string) (string, error) {
+	st, err := stubModule()
+	if err != nil {
+		return "", err
+	}
+	own, err := os.MkdirTemp(dir, ".stub-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(own)
+	cache, _ := newCache(own)
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st)
+	if err != nil {
+		return "", err
+	}
+	m.runtime.Close(context.Background())
+	return onlyEntry(own)
+}
+
+// onlyEntry returns the path, relative to dir, of the one cache entry in
+// dir (wazero keeps entries in a directory named after its version).
+func onlyEntry(dir string) (string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasSuffix(path, ".tmp") {
+			rel, _ := filepath.Rel(dir, path)
+			found = append(found, rel)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(found) != 1 {
+		return "", errors.New("wasm: expected one compiled entry, found " + strings.Join(found, ", "))
+	}
+	return found[0], nil
+}
+
+// abandonedAge is how old a directory of a cold start's own must be to be
+// taken for one whose process exited before publishing (a compile takes
+// about a second).
+const abandonedAge = 10 * time.Minute
+
+// removeAbandoned removes what cold starts of processes that exited early
+// left in dir.
+func removeAbandoned(dir string) {
+	for _, pattern := range []string{".compile-*", ".stub-*"} {
+		found, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, path := range found {
+			if st, err := os.Stat(path); err == nil && time.Since(st.ModTime()) > abandonedAge {
+				os.RemoveAll(path)
+			}
+		}
+	}
+}
+
+// writeAtomic writes data to path through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
