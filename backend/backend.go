@@ -110,7 +110,10 @@ type Backend interface {
 //
 // ReadAt follows io.ReaderAt: a read that reaches the end of the file
 // returns the bytes there are and io.EOF. WriteAt past the end extends the
-// file. A Volume is used by one connection at a time, but several Volumes
+// file. What WriteAt wrote is visible to every other Volume of the file
+// when it returns (connections in WAL mode read each other's frames
+// without a lock), and a write that cannot be done fails there and then:
+// SQLite handles the error of the write that failed, and no other. A Volume is used by one connection at a time, but several Volumes
 // of one file are used concurrently.
 type Volume interface {
 	io.ReaderAt
@@ -185,13 +188,6 @@ type SharedMemory interface {
 	// ShmUnmap releases the volume's shm locks and mappings; delete asks
 	// for the shared memory to be discarded.
 	ShmUnmap(delete bool) error
-}
-
-// Flusher is implemented by volumes that gather writes before handing them
-// on. The host calls Flush before it publishes a WAL index change to other
-// connections, which must then find every frame the index names.
-type Flusher interface {
-	Flush() error
 }
 
 // SizeHinter is implemented by volumes that want to hear how large SQLite

@@ -412,22 +412,11 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	ret(stack, rcOK)
 }
 
-// shmSync reconciles every region the guest has mapped for handle h. Before
-// it publishes, every volume's gathered writes reach the file: the index
-// about to be published names them.
+// shmSync reconciles every region the guest has mapped for handle h.
 func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish, receive bool) error {
 	m := e.shm[h]
 	if m == nil {
 		return nil
-	}
-	if publish {
-		for _, v := range e.vols {
-			if f, ok := v.(backend.Flusher); ok {
-				if err := f.Flush(); err != nil {
-					return err
-				}
-			}
-		}
 	}
 	for region, p := range m.ptrs {
 		if p == 0 {
@@ -471,7 +460,7 @@ func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	h := uint32(stack[0])
 	if sm := shmOf(e, h); sm != nil {
-		shmSync(e, mod, h, sm, true, true) // a barrier has no result: a flush error shows at the unlock
+		shmSync(e, mod, h, sm, true, true)
 	}
 }
 

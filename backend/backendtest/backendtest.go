@@ -120,21 +120,6 @@ func (e *env) close(v *vol) {
 	}
 }
 
-// publish makes v's writes visible to other handles, as an unlock, a sync
-// or the host (before it publishes a WAL index) would: a backend may gather
-// writes (backend.Flusher) until then.
-func (e *env) publish(v backend.Volume) {
-	e.t.Helper()
-	if w, ok := v.(*vol); ok {
-		v = w.Volume
-	}
-	if f, ok := v.(backend.Flusher); ok {
-		if err := f.Flush(); err != nil {
-			e.t.Fatalf("Flush: %v", err)
-		}
-	}
-}
-
 func (e *env) write(v backend.Volume, p []byte, off int64) {
 	e.t.Helper()
 	n, err := v.WriteAt(p, off)
@@ -352,7 +337,6 @@ func testAccess(t *testing.T, e *env) {
 	e.access(name, backend.AccessReadWrite, true)
 	e.access(name, backend.AccessRead, true)
 	e.write(v, []byte{1}, 0)
-	e.publish(v)
 	e.access(name, backend.AccessExists, true)
 	if err := v.Truncate(0); err != nil {
 		t.Fatalf("Truncate(0): %v", err)
@@ -392,11 +376,9 @@ func testSharedData(t *testing.T, e *env) {
 	a := e.open(name, rw)
 	b := e.open(name, rw)
 	e.write(a, []byte("from a"), 0)
-	e.publish(a)
 	e.size(b, 6)
 	e.equal("b reads a's write", e.read(b, 6, 0), []byte("from a"))
 	e.write(b, []byte("B"), 5)
-	e.publish(b)
 	e.equal("a reads b's write", e.read(a, 6, 0), []byte("from B"))
 	// Gathered writes reach the other handles at an unlock, as SQLite needs.
 	if err := a.Lock(backend.LockShared); err != nil {
@@ -420,7 +402,6 @@ func testReadOnly(t *testing.T, e *env) {
 	name := e.name("test.db")
 	w := e.open(name, rw)
 	e.write(w, []byte("original"), 0)
-	e.publish(w)
 	r := e.open(name, backend.OpenReadOnly|backend.OpenMainDB)
 	e.equal("read-only read", e.read(r, 8, 0), []byte("original"))
 	if _, err := r.WriteAt([]byte("changed"), 0); err == nil {
@@ -433,7 +414,6 @@ func testReadOnly(t *testing.T, e *env) {
 	e.equal("data after refused writes", e.read(w, 8, 0), []byte("original"))
 	// The read-only volume sees writes through the other one.
 	e.write(w, []byte("O"), 0)
-	e.publish(w)
 	e.equal("read-only read after write", e.read(r, 8, 0), []byte("Original"))
 }
 

@@ -152,8 +152,6 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 }
 
 type volume struct {
-	pending       []byte // writes not yet handed to the OS: one contiguous run
-	pendingOff    int64
 	*shm.Handle   // WAL index
 	b             *Backend
 	in            *inode
@@ -165,61 +163,33 @@ type volume struct {
 	closed        bool
 }
 
-// maxPending is how many bytes of contiguous writes a volume gathers into
-// one system call: SQLite writes a WAL frame as a header and a page, and a
-// transaction's frames one after the other.
-const maxPending = 64 << 10
+// Every write goes to the operating system before WriteAt returns, as in
+// SQLite's unix VFS: once COMMIT has returned, the transaction survives the
+// process whatever the synchronous setting (only an OS crash or power loss
+// can take what was not synced), and a full disk is an error of the very
+// write that hit it, which SQLite then handles (a write gathered to be
+// handed on later failed in a call whose result SQLite ignores, losing
+// commits it had acknowledged).
 
-// Flush hands gathered writes to the OS. The host calls it before the WAL
-// index is published, so that readers in other connections find in the
-// file every frame the index names; the volume calls it before anything
-// that reads, sizes, syncs or unlocks the file.
-func (v *volume) Flush() error {
-	if len(v.pending) == 0 {
-		return nil
-	}
-	_, err := v.f.WriteAt(v.pending, v.pendingOff)
-	v.pending = v.pending[:0]
-	if err != nil && isNoSpace(err) {
-		err = fmt.Errorf("%w: %w", backend.ErrFull, err)
-	}
-	return err
-}
-
-func (v *volume) ReadAt(p []byte, off int64) (int, error) {
-	if err := v.Flush(); err != nil {
-		return 0, err
-	}
-	return v.f.ReadAt(p, off)
-}
+func (v *volume) ReadAt(p []byte, off int64) (int, error) { return v.f.ReadAt(p, off) }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 	if v.readOnly {
 		return 0, backend.ErrReadOnly
 	}
-	if len(v.pending) > 0 && off == v.pendingOff+int64(len(v.pending)) && len(v.pending)+len(p) <= maxPending {
-		v.pending = append(v.pending, p...)
-		return len(p), nil
-	}
-	if err := v.Flush(); err != nil {
-		return 0, err
-	}
-	if len(p) < maxPending {
-		v.pending = append(v.pending[:0], p...)
-		v.pendingOff = off
-		return len(p), nil
-	}
 	n, err := v.f.WriteAt(p, off)
+	return n, full(err)
+}
+
+// full marks an out-of-space error as backend.ErrFull (SQLITE_FULL).
+func full(err error) error {
 	if err != nil && isNoSpace(err) {
-		err = fmt.Errorf("%w: %w", backend.ErrFull, err)
+		return fmt.Errorf("%w: %w", backend.ErrFull, err)
 	}
-	return n, err
+	return err
 }
 
 func (v *volume) Size() (int64, error) {
-	if err := v.Flush(); err != nil {
-		return 0, err
-	}
 	st, err := v.f.Stat()
 	if err != nil {
 		return 0, err
@@ -231,32 +201,15 @@ func (v *volume) Truncate(size int64) error {
 	if v.readOnly {
 		return backend.ErrReadOnly
 	}
-	if err := v.Flush(); err != nil {
-		return err
-	}
-	return v.f.Truncate(size)
+	return full(v.f.Truncate(size))
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
-	if err := v.Flush(); err != nil {
-		return err
-	}
-	return dataSync(v.f, flags&backend.SyncDataOnly != 0)
+	return full(dataSync(v.f, flags&backend.SyncDataOnly != 0))
 }
 
-func (v *volume) Lock(level backend.LockLevel) error {
-	if err := v.Flush(); err != nil {
-		return err
-	}
-	return v.lock.Lock(level)
-}
-
-func (v *volume) Unlock(level backend.LockLevel) error {
-	if err := v.Flush(); err != nil {
-		return err
-	}
-	return v.lock.Unlock(level)
-}
+func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
+func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
 
 func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
@@ -271,10 +224,7 @@ func (v *volume) Close() error {
 		return nil
 	}
 	v.closed = true
-	err := v.Flush()
-	if uerr := v.lock.Unlock(backend.LockNone); err == nil {
-		err = uerr
-	}
+	err := v.lock.Unlock(backend.LockNone)
 	if v.deleteOnClose {
 		os.Remove(v.name)
 	}
