@@ -90,7 +90,7 @@ func (c *columnar) row(vals []any) error {
 
 // frame holds the strings that draw one style.
 type frame struct {
-	start, sep, end string // around and between the cells of a line
+	start, sep, end     string // around and between the cells of a line
 	top, rule, mid, bot [4]string
 	// each of top, rule (under the titles), mid (between rows) and bot is
 	// left corner, horizontal, crossing, right corner; empty: no line

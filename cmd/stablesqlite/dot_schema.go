@@ -131,7 +131,11 @@ func (sh *shell) schema(ctx context.Context, args []string) error {
 func addSchema(sql, db string) string {
 	for _, head := range []string{"CREATE TABLE ", "CREATE VIEW ", "CREATE INDEX ", "CREATE UNIQUE INDEX ", "CREATE TRIGGER ", "CREATE VIRTUAL TABLE "} {
 		if len(sql) >= len(head) && strings.EqualFold(sql[:len(head)], head) {
-			return sql[:len(head)] + quoteIdentIfNeeded(db) + "." + sql[len(head):]
+			name := db
+			if quoteIdentIfNeeded(db+"_") != db+"_" { // not a plain word ("temp" is, keyword or not)
+				name = quoteIdent(db)
+			}
+			return sql[:len(head)] + name + "." + sql[len(head):]
 		}
 	}
 	return sql

@@ -61,7 +61,7 @@ func (sh *shell) dump(ctx context.Context, w io.Writer, pat string) error {
 		}
 	}
 	err = sh.run(ctx, `select sql from sqlite_schema
-		where sql is not null and type in ('index', 'trigger', 'view') and tbl_name like ?1
+		where sql is not null and type in ('index', 'trigger', 'view') and name like ?1
 		order by rowid`, func(v []any) error {
 		_, err := fmt.Fprintf(w, "%s;\n", plainText(v[0], ""))
 		return err

@@ -41,12 +41,12 @@ func (sh *shell) runSQL(ctx context.Context, text string, from origin, line int)
 		if err != nil {
 			return err
 		}
-		stmt := text[:n]
+		stmt, rest := text[:n], text
 		if sh.echo {
 			fmt.Fprintln(sh.out, stmt)
 		}
 		if stmt[0] != ';' { // not an empty statement
-			if err := sh.runStatement(ctx, stmt, from, line); err != nil {
+			if err := sh.runStatement(ctx, stmt, rest, from, line); err != nil {
 				return err
 			}
 		}
@@ -87,8 +87,9 @@ func (sh *shell) complete(sql string) (bool, error) {
 	return ok, err
 }
 
-// runStatement prepares and runs one statement and prints its rows.
-func (sh *shell) runStatement(ctx context.Context, stmt string, from origin, line int) error {
+// runStatement prepares and runs one statement and prints its rows; rest
+// is the input from the statement on, which an error message shows.
+func (sh *shell) runStatement(ctx context.Context, stmt, rest string, from origin, line int) error {
 	defer sh.endStatement()
 	ctx, done := sh.startStatement(ctx)
 	defer done()
@@ -96,19 +97,19 @@ func (sh *shell) runStatement(ctx context.Context, stmt string, from origin, lin
 	startCPU := cpuTime()
 	ps, err := sh.conn.PrepareContext(ctx, stmt)
 	if err != nil {
-		return sh.reportSQL(err, stmt, from, line, true)
+		return sh.reportSQL(err, rest, from, line, true)
 	}
 	defer ps.Close()
 	rows, err := ps.QueryContext(ctx)
 	if err != nil {
-		return sh.reportSQL(err, stmt, from, line, false)
+		return sh.reportSQL(err, rest, from, line, false)
 	}
 	err = sh.printRows(rows)
 	if e := rows.Close(); err == nil {
 		err = e
 	}
 	if err != nil {
-		return sh.reportSQL(err, stmt, from, line, false)
+		return sh.reportSQL(err, rest, from, line, false)
 	}
 	if sh.changes {
 		sh.run(ctx, "select changes(), total_changes()", func(v []any) error {
@@ -155,9 +156,9 @@ func (sh *shell) printRows(rows *sql.Rows) error {
 }
 
 // reportSQL prints an error of the user's SQL as sqlite3 does, with the
-// place SQLite blames marked under the statement, and returns it as a
-// *sqlError.
-func (sh *shell) reportSQL(err error, stmt string, from origin, line int, prepare bool) error {
+// place SQLite blames marked under the input text from the failing
+// statement on, and returns it as a *sqlError.
+func (sh *shell) reportSQL(err error, text string, from origin, line int, prepare bool) error {
 	msg, code, offset := err.Error(), 1, -1
 	var de *driver.Error
 	if errors.As(err, &de) {
@@ -165,7 +166,7 @@ func (sh *shell) reportSQL(err error, stmt string, from origin, line int, prepar
 	} else if errors.Is(err, context.Canceled) {
 		msg, code = "interrupted", int(driver.ErrInterrupt)
 	}
-	if !prepare {
+	if !prepare || code > 1 {
 		msg = fmt.Sprintf("%s (%d)", msg, code)
 	}
 	var head string
@@ -183,7 +184,7 @@ func (sh *shell) reportSQL(err error, stmt string, from origin, line int, prepar
 	default:
 		head = "Runtime error: "
 	}
-	sh.errorf("%s%s%s\n", head, msg, errorContext(stmt, offset))
+	sh.errorf("%s%s%s\n", head, msg, errorContext(strings.TrimRight(text, " \t\r\n"), offset))
 	return &sqlError{code: code}
 }
 
@@ -222,8 +223,8 @@ func errorContext(stmt string, offset int) string {
 	return fmt.Sprintf("\n  %s\n  %serror here ---^", code, strings.Repeat(" ", offset-14))
 }
 
-// skipTrivia returns the length of the white space and comments that
-// start text.
+// skipTrivia returns the length of the white space and finished comments
+// that start text.
 func skipTrivia(text string) int {
 	i := 0
 	for i < len(text) {
@@ -239,7 +240,7 @@ func skipTrivia(text string) int {
 		case strings.HasPrefix(text[i:], "/*"):
 			j := strings.Index(text[i+2:], "*/")
 			if j < 0 {
-				return len(text)
+				return i // an unfinished comment is not trivia yet
 			}
 			i += j + 4
 		default:

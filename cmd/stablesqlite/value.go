@@ -164,11 +164,14 @@ func hexString(b []byte) string {
 	return string(out)
 }
 
-// csvNeedsQuote reports whether a CSV field must be quoted: it holds a
-// control character, a space, a quote, a byte outside ASCII, or the
-// separator (SQLite's rule; RFC 4180 needs less, but quoting more is
+// csvNeedsQuote reports whether a CSV field must be quoted: it is empty,
+// or holds a control character, a space, a quote, a byte outside ASCII, or
+// the separator (SQLite's rule; RFC 4180 needs less, but quoting more is
 // harmless to readers).
 func csvNeedsQuote(s, sep string) bool {
+	if s == "" {
+		return true // "" tells an empty string from NULL
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= ' ' || c == '"' || c == '\'' || c >= 0x7f {
