@@ -31,7 +31,7 @@ var goldenCases = []goldenCase{
 	{name: "list", script: "select * from t;\n.headers on\nselect name, qty from t where qty > 0;\n"},
 	{name: "list nullvalue separator", script: ".nullvalue <null>\n.separator ; //\nselect id, note from t where id < 3;\n"},
 	{name: "csv", script: ".mode csv\n.headers on\nselect id, name, qty, note from t;\n"},
-		{name: "tabs", script: ".mode tabs\nselect id, qty from t;\n"},
+	{name: "tabs", script: ".mode tabs\nselect id, qty from t;\n"},
 	{name: "quote", script: ".mode quote\n.headers on\nselect id, name, note, price from t where id < 4;\n"},
 	{name: "insert", script: ".mode insert newt\nselect id, name, note from t;\n.mode insert\nselect 1, 'x';\n"},
 	{name: "json", args: []string{"-json"}, script: "select id, name, qty, note from t;\nselect 'a\"b\\c' as \"k\"\"ey\", null as n, -5 as i;\nselect 1 where 0;\n"},
