@@ -11,11 +11,10 @@ import (
 // int64, float64, string, []byte or nil. This file renders them as text
 // the way the sqlite3 shell of SQLite 3.54 does.
 
-// formatReal renders f as SQLite 3.54 converts a REAL to text (what
-// sqlite3 prints): 15 significant digits when they read back as f, else
-// 17; plain notation for decimal exponents from -4 to 16 and exponent
-// notation outside; always a fractional part ("3.0", "1.0e+20", "Inf").
-// SQLite 3.40 rounded to 15 digits and switched to exponents from 1e15.
+// formatReal renders f in the form SQLite gives REALs ("3.0", "0.1",
+// "1.0e+20": a fractional part always, exponents outside 1e-4 to 1e17)
+// with the fewest digits that read back as f. .dump uses it: its text
+// must restore exactly, not look like SQLite's (see realText).
 func formatReal(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -25,10 +24,7 @@ func formatReal(f float64) string {
 	case f == 0:
 		return "0.0"
 	}
-	s := strconv.FormatFloat(f, 'e', 14, 64)
-	if g, _ := strconv.ParseFloat(s, 64); g != f {
-		s = strconv.FormatFloat(f, 'e', 16, 64)
-	}
+	s := strconv.FormatFloat(f, 'e', -1, 64)
 	mant, expText, _ := strings.Cut(s, "e")
 	exp, _ := strconv.Atoi(expText)
 	var b strings.Builder
@@ -102,7 +98,7 @@ func plainText(v any, null string) string {
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
-		return formatReal(v)
+		return realText(v)
 	case string:
 		return escapeControls(v)
 	case []byte:
