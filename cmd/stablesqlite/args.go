@@ -17,6 +17,7 @@ type options struct {
 	readOnly    bool
 	version     bool
 	help        bool
+	modeGiven   bool           // an option chose the output mode
 	settings    []func(*shell) // output and session options, applied in order
 }
 
@@ -78,6 +79,7 @@ func parseArgs(args []string) (*options, error) {
 		}
 		switch name {
 		case "ascii", "box", "column", "csv", "json", "line", "list", "markdown", "qbox", "quote", "table", "tabs":
+			o.modeGiven = true
 			o.settings = append(o.settings, func(sh *shell) { sh.mode.setMode(name, "") })
 		case "header", "headers", "noheader", "noheaders":
 			on := !strings.HasPrefix(name, "no")

@@ -80,6 +80,9 @@ func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sh.mode.setMode("list", "")
 	}
 	sh.interactive = o.interactive || !o.batch && len(o.commands) == 0 && isTerminal(stdin)
+	if sh.interactive && !o.modeGiven {
+		sh.mode.setMode("qbox", "") // sqlite3 3.54's mode at a prompt; scripts get list
+	}
 	if err := sh.open(ctx, o.db, o.readOnly); err != nil {
 		fmt.Fprintf(stderr, "Error: unable to open database %q: %v\n", o.db, err)
 		return 1
@@ -169,15 +172,19 @@ func (sh *shell) interact(ctx context.Context, stdin io.Reader, transient bool) 
 	if transient {
 		fmt.Fprint(sh.out, "Connected to a transient in-memory database.\nUse \".open FILENAME\" to reopen on a persistent database.\n")
 	}
-	src, closeEditor := newEditor(sh)
-	defer closeEditor()
+	var src lineSource = newReaderSource(stdin)
+	if isTerminal(os.Stdout) { // the editor needs a terminal to draw on
+		editor, closeEditor := newEditor(sh)
+		defer closeEditor()
+		src = editor
+	}
 	_, err := sh.processInput(ctx, src, fromInteractive)
 	code, _ := sh.finish(err)
 	return code
 }
 
-// isTerminal reports whether r is a terminal.
-func isTerminal(r io.Reader) bool {
+// isTerminal reports whether r (or a writer) is a terminal.
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
