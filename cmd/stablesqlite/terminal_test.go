@@ -116,7 +116,7 @@ func TestTerminal(t *testing.T) {
 
 	term.send("with recursive c(i) as (select 1 union all select i + 1 from c) select count(*) from c;\r")
 	time.Sleep(300 * time.Millisecond) // let it run
-	term.send("\x03")                   // Ctrl-C
+	term.send("\x03")                  // Ctrl-C
 	term.expect("interrupted")
 	term.expect("sqlite> ")
 	term.send("select x from t;\r") // the database is still open, with its table
