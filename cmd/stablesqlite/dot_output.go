@@ -76,17 +76,20 @@ func (sh *shell) show(_ context.Context, _ []string) error {
 	if name == "" {
 		name = ":memory:"
 	}
+	// sqlite3's lines; this shell has no EXPLAIN QUERY PLAN, statistics or
+	// column widths to set, so those show their defaults.
 	for _, kv := range [][2]string{
 		{"echo", onOff[sh.echo]},
+		{"eqp", "off"},
+		{"explain", "auto"},
 		{"headers", onOff[sh.mode.headers]},
 		{"mode", strings.TrimPrefix(sh.mode.describe(), ".mode ")},
 		{"nullvalue", strconv.Quote(sh.mode.nullText)},
 		{"output", output},
 		{"colseparator", strconv.Quote(sh.mode.colSep)},
 		{"rowseparator", strconv.Quote(sh.mode.rowSep)},
-		{"bail", onOff[sh.bail]},
-		{"changes", onOff[sh.changes]},
-		{"timer", onOff[sh.timer]},
+		{"stats", "off"},
+		{"width", ""},
 		{"filename", name},
 	} {
 		fmt.Fprintf(sh.out, "%12s: %s\n", kv[0], kv[1])

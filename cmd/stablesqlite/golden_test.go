@@ -43,6 +43,7 @@ var goldenCases = []goldenCase{
 	{name: "import csv", script: ".import --csv data.csv imp\nselect *, typeof(c) from imp;\n.import --csv --skip 1 data.csv imp\nselect count(*) from imp;\n.import --csv short.csv u\nselect * from u;\n"},
 	{name: "import list", script: ".import pipe.txt p\n.headers on\nselect * from p;\n"},
 	{name: "read output once", script: ".read sub.sql\n.output out.txt\nselect 'to the file';\n.output\nselect 'back';\n.once once.txt\nselect 'once';\nselect 'after once';\n.read out.txt\n"},
+	{name: "show", script: ".show\n.headers on\n.mode csv\n.nullvalue NIL\n.separator ;\n.echo on\n.show\n"},
 	{name: "changes echo", script: ".changes on\ninsert into u values (1, 2), (3, 4);\nupdate u set b = b + 1;\n.changes off\n.echo on\nselect count(*) from u;\n.echo off\n"},
 	{name: "errors", script: "selec 1;\nselect nosuch from t;\ninsert into u values (1, 1);\ninsert into u values (1, 1);\nselect 'still here';\n.nosuchcommand\nselect\n  1 +\n  nosuch;\nselect 1; select x; select 3;\n"},
 	{name: "long error line", script: "select 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, nosuch, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30 from t;\n"},

@@ -19,7 +19,10 @@
 // driver's time.Time or bool conversions), REALs as SQLite 3.54 writes
 // them (3.0, 0.1, 1.0e+20). Output follows sqlite3 3.54 in every mode:
 // list, csv, tabs, json, line, box, table, markdown, column, insert, quote,
-// qbox and ascii. Errors show where SQLite places them:
+// qbox and ascii; as there, results show in qbox at a prompt and in list
+// otherwise. Where 3.54 prints otherwise than Debian's sqlite3 3.40 (boxes,
+// line mode, REAL digits, blobs), newer_test.go lists the cases and why.
+// Errors show where SQLite places them:
 //
 //	Parse error near line 1: no such column: nosuch
 //	  select nosuch from t;
