@@ -80,8 +80,17 @@ func (sh *shell) copyDB(ctx context.Context, args []string, toFile bool) error {
 	return err
 }
 
+// maxReadDepth bounds .read within .read, as sqlite3 does: a file that
+// reads itself fails instead of exhausting the stack.
+const maxReadDepth = 25
+
 // dotRead runs the commands of a file, as if typed.
 func (sh *shell) dotRead(ctx context.Context, args []string) error {
+	if sh.readDepth >= maxReadDepth {
+		return fmt.Errorf(".read nested more than %d deep", maxReadDepth)
+	}
+	sh.readDepth++
+	defer func() { sh.readDepth-- }()
 	f, err := os.Open(args[0])
 	if err != nil {
 		return fmt.Errorf("cannot open %q", args[0])

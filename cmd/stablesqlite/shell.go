@@ -35,6 +35,7 @@ type shell struct {
 	timer         bool
 	changes       bool
 	interactive   bool
+	readDepth     int // .read files being read
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // stops the statement running now, if any

@@ -241,6 +241,17 @@ func TestOpenBackupRestore(t *testing.T) {
 	}
 }
 
+// TestReadNesting: a file that reads itself stops with an error.
+func TestReadNesting(t *testing.T) {
+	dir := t.TempDir()
+	self := filepath.Join(dir, "self.sql")
+	os.WriteFile(self, []byte("select 1;\n.read "+self+"\n"), 0o644)
+	r := runShell(t, ".read "+self+"\nselect 'after';\n")
+	if r.code != 1 || strings.Count(r.stdout, "1\n") != 25 || !strings.HasSuffix(r.stdout, "after\n") || !strings.Contains(r.stderr, "nested more than 25 deep") {
+		t.Fatalf("%+v", r)
+	}
+}
+
 // TestTimerAndHelp: .timer prints a timing line; .help lists the commands.
 func TestTimerAndHelp(t *testing.T) {
 	r := mustRun(t, ".timer on\nselect 1;\n.timer off\nselect 2;\n")
