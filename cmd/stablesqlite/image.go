@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/stablesqlite/stablesqlite/backend/stable"
-	"github.com/stablesqlite/stablesqlite/driver"
 )
 
 const imageUsage = `usage:
@@ -16,7 +14,9 @@ const imageUsage = `usage:
   stablesqlite image export PATH NAME FILE  write database NAME of the image as an ordinary SQLite file
   stablesqlite image import PATH NAME FILE  store an ordinary SQLite file as database NAME in the image`
 
-// runImage runs the image subcommands.
+// runImage runs the image subcommands. layout and export only read the
+// image, and import only reads FILE: a missing one is an error, never
+// created (the image of an import is created if missing).
 func runImage(args []string, out io.Writer) error {
 	if len(args) < 2 {
 		return errors.New(imageUsage)
@@ -26,75 +26,97 @@ func runImage(args []string, out io.Writer) error {
 	if want == 0 || len(args) != want {
 		return errors.New(imageUsage)
 	}
-	b, err := stable.SharedImage(path)
+	var data []byte
+	if cmd == "import" {
+		var err error
+		if data, err = os.ReadFile(args[3]); err != nil {
+			return err
+		}
+	} else if err := mustBeImage(path); err != nil {
+		return err
+	}
+	b, done, err := openImage(path)
 	if err != nil {
 		return err
 	}
 	switch cmd {
 	case "layout":
 		printLayout(out, b)
-		return nil
 	case "export":
-		image, err := b.Export(args[2])
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(args[3], image, 0o644)
+		data, err = b.Export(args[2])
 	default:
-		image, err := os.ReadFile(args[3])
-		if err != nil {
-			return err
-		}
-		return b.Import(args[2], image)
+		err = b.Import(args[2], data)
 	}
+	if e := done(); err == nil {
+		err = e
+	}
+	if err == nil && cmd == "export" {
+		err = os.WriteFile(args[3], data, 0o644)
+	}
+	return err
 }
 
+// mustBeImage checks that path is an existing, non-empty file (an empty
+// one would be formatted on opening).
+func mustBeImage(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() || st.Size() == 0 {
+		return fmt.Errorf("%s: not a stable-memory image", path)
+	}
+	return nil
+}
+
+// openImage opens the image file at path; done closes it and removes the
+// redo log the opening created, if there was none (it is empty then), so
+// that reading an image leaves no file behind.
+func openImage(path string) (*stable.Backend, func() error, error) {
+	redo := path + "-redo"
+	_, statErr := os.Stat(redo)
+	hadRedo := statErr == nil
+	img, err := stable.OpenImage(path, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := stable.New(img)
+	if err != nil {
+		img.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, func() error {
+		err := img.Close()
+		if st, e := os.Stat(redo); !hadRedo && e == nil && st.Size() == 0 {
+			os.Remove(redo)
+		}
+		return err
+	}, nil
+}
+
+// printLayout prints the memory's size and each file's size and extents.
 func printLayout(out io.Writer, b *stable.Backend) {
 	pages := b.Memory().Size()
-	fmt.Fprintf(out, "memory: %d pages of 64 KiB (%d bytes), format version %d\n", pages, pages*stable.PageSize, stable.FormatVersion)
+	fmt.Fprintf(out, "memory: %d pages of 64 KiB = %s, format version %d\n", pages, sizeText(pages*stable.PageSize), stable.FormatVersion)
+	fmt.Fprintln(out, "extents: [first page, number of pages], in 64 KiB pages of the memory")
 	for _, f := range b.Files() {
-		fmt.Fprintf(out, "%-20s %12d bytes  extents:", f.Name, f.Size)
+		fmt.Fprintf(out, "%-20s %12s  extents:", f.Name, sizeText(uint64(f.Size)))
 		for _, x := range f.Extents {
-			fmt.Fprintf(out, " [%d +%d]", x[0], x[1])
+			fmt.Fprintf(out, " [%d, %d]", x[0], x[1])
 		}
 		fmt.Fprintln(out)
 	}
 }
 
-// stableBackend returns the stable backend under the shell's connection.
-func (sh *shell) stableBackend() (*stable.Backend, error) {
-	b, err := driver.BackendOf(sh.conn)
-	if err != nil {
-		return nil, err
+// sizeText is n bytes, with KiB, MiB or GiB when that is shorter.
+func sizeText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%d bytes (%.1f GiB)", n, float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%d bytes (%.1f MiB)", n, float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d bytes (%.1f KiB)", n, float64(n)/(1<<10))
 	}
-	sb, ok := b.(*stable.Backend)
-	if !ok {
-		return nil, errors.New("this database is not in a stable memory (use vfs=stable)")
-	}
-	return sb, nil
-}
-
-func (sh *shell) stats(context.Context) error {
-	sb, err := sh.stableBackend()
-	if err != nil {
-		return err
-	}
-	m := sb.Stats()
-	fmt.Fprintln(sh.out, "                 last message         total")
-	row := func(name string, last, total uint64) {
-		fmt.Fprintf(sh.out, "%-16s %12d %13d\n", name, last, total)
-	}
-	row("read calls", m.Last.ReadCalls, m.Total.ReadCalls)
-	row("write calls", m.Last.WriteCalls, m.Total.WriteCalls)
-	row("bytes read", m.Last.BytesRead, m.Total.BytesRead)
-	row("bytes written", m.Last.BytesWritten, m.Total.BytesWritten)
-	row("pages read 4K", m.Last.PagesRead4K, m.Total.PagesRead4K)
-	row("pages read 64K", m.Last.PagesRead64K, m.Total.PagesRead64K)
-	row("dirtied 4K", m.Last.PagesDirtied4K, m.Total.PagesDirtied4K)
-	row("dirtied 64K", m.Last.PagesDirtied64K, m.Total.PagesDirtied64K)
-	row("pages grown", m.Last.PagesGrown, m.Total.PagesGrown)
-	row("commits", m.Last.Commits, m.Total.Commits)
-	row("traps", m.Last.Traps, m.Total.Traps)
-	row("cycles", m.Last.Cycles, m.Total.Cycles)
-	return nil
+	return fmt.Sprintf("%d bytes", n)
 }

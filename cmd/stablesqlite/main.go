@@ -1,347 +1,200 @@
-// Command stablesqlite is a small SQL shell over the stablesqlite driver.
+// Command stablesqlite is an SQL shell over the stablesqlite driver that
+// works like SQLite's own sqlite3:
 //
-//	stablesqlite [-json] [DSN] [SQL...]
+//	stablesqlite [OPTIONS] [DB] [SQL|.command ...]
 //	stablesqlite image layout|export|import PATH [NAME FILE]
 //
-// It runs the SQL given as arguments, or else reads statements from standard
-// input, and prints each result as an aligned table (or, with -json, one
-// JSON array of objects per statement). With no DSN it uses a private
-// in-memory database. The first argument is taken as a DSN unless it
-// starts with a dot or contains a space or a semicolon, so
+// DB is a file name, :memory:, or any of the driver's DSNs
+// (file:main.db?vfs=stable&image=PATH, file:/name?vfs=heap, ...); with none
+// the shell opens a private in-memory database. Options may come anywhere
+// (-json, -csv, -box, -line, -header, -noheader, -cmd, -bail, -batch,
+// -readonly, -version; -help lists them). Each argument after DB runs on its
+// own, as SQL or as a dot command; with none, the shell reads standard
+// input: on a terminal with a prompt ("sqlite> ", "   ...> " inside a
+// statement), line editing and a history kept in ~/.stablesqlite_history
+// (or $STABLESQLITE_HISTORY); Ctrl-C interrupts the running statement and
+// Ctrl-D leaves.
 //
-//	stablesqlite "select sqlite_version()"
+// Values print as SQLite stores them (the shell reads raw values, not the
+// driver's time.Time or bool conversions), REALs as SQLite 3.54 writes
+// them (3.0, 0.1, 1.0e+20). Output follows sqlite3 3.54 in every mode:
+// list, csv, tabs, json, line, box, table, markdown, column, insert, quote,
+// qbox and ascii; as there, results show in qbox at a prompt and in list
+// otherwise. Where 3.54 prints otherwise than Debian's sqlite3 3.40 (boxes,
+// line mode, REAL digits, blobs), newer_test.go lists the cases and why.
+// Errors show where SQLite places them:
 //
-// runs a query on :memory:. Dot commands: .tables, .schema [TABLE], .stats
-// and .layout (for a stable memory), .quit.
+//	Parse error near line 1: no such column: nosuch
+//	  select nosuch from t;
+//	         ^--- error here
 //
-// The image subcommands print the layout of a stable-memory image, and
-// convert a database between an image and an ordinary SQLite file.
+// .help lists the dot commands: sqlite3's everyday ones (.mode, .headers,
+// .import, .dump, .read, .open, .backup, .output, .schema, .tables, ...)
+// and two of this project's for a database in a stable memory: .stats (what
+// the last message and all messages cost, each row explained) and .layout
+// (the memory's files and extents, with units).
+//
+// The image subcommands print the layout of a stable-memory image and
+// convert a database between an image and an ordinary SQLite file; they
+// never create a file they are asked to read.
 package main
 
 import (
-	"bufio"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 
-	"github.com/stablesqlite/stablesqlite/driver"
+	"golang.org/x/term"
 )
 
 func main() {
-	jsonOut := flag.Bool("json", false, "print results as JSON")
-	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: stablesqlite [-json] [DSN] [SQL...]\n"+imageUsage)
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	run := run
-	if flag.Arg(0) == "image" {
-		run = func(args []string, _ io.Reader, out io.Writer, _ bool) error { return runImage(args[1:], out) }
-	}
-	if err := run(flag.Args(), os.Stdin, os.Stdout, *jsonOut); err != nil {
-		fmt.Fprintln(os.Stderr, "stablesqlite:", err)
-		os.Exit(1)
-	}
+	os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// isDSN tells a DSN from SQL in the first argument.
-func isDSN(arg string) bool {
-	return !strings.HasPrefix(arg, ".") && !strings.ContainsAny(arg, " \t\n;")
-}
-
-func run(args []string, stdin io.Reader, stdout io.Writer, jsonOut bool) error {
-	dsn := ":memory:"
-	if len(args) > 0 && isDSN(args[0]) {
-		dsn, args = args[0], args[1:]
+// runMain runs the shell and returns the exit status: 0, 1 after an
+// error, or SQLite's result code when an SQL argument failed.
+func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "image" {
+		if err := runImage(args[1:], stdout); err != nil {
+			fmt.Fprintln(stderr, "stablesqlite:", err)
+			return 1
+		}
+		return 0
 	}
-	db, err := sql.Open(driver.DriverName, dsn)
+	o, err := parseArgs(args)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "stablesqlite: Error: %v\nUse -help for a list of options.\n", err)
+		return 1
 	}
-	defer db.Close()
+	if o.help {
+		fmt.Fprint(stdout, optionHelp+"\n")
+		return 0
+	}
 	ctx := context.Background()
-	conn, err := db.Conn(ctx) // one connection: temp tables and pragmas persist
-	if err != nil {
-		return err
+	sh := newShell(stdout, stderr)
+	defer sh.close()
+	for _, set := range o.settings {
+		set(sh)
 	}
-	defer conn.Close()
-	sh := &shell{conn: conn, out: stdout, json: jsonOut}
-	if len(args) > 0 {
-		for _, a := range args {
-			if err := sh.input(ctx, a+"\n"); err != nil {
-				return err
+	if o.version {
+		o.db, o.commands = ":memory:", []string{"select sqlite_version() || ' ' || sqlite_source_id()"}
+		sh.mode.setMode("list", "")
+	}
+	sh.interactive = o.interactive || !o.batch && len(o.commands) == 0 && isTerminal(stdin)
+	if sh.interactive && !o.modeGiven {
+		sh.mode.setMode("qbox", "") // sqlite3 3.54's mode at a prompt; scripts get list
+	}
+	if err := sh.open(ctx, o.db, o.readOnly); err != nil {
+		fmt.Fprintf(stderr, "Error: unable to open database %q: %v\n", o.db, err)
+		return 1
+	}
+	exit := func(code int) { sh.close(); os.Exit(code) }
+	defer handleInterrupts(sh, exit)()
+
+	if o.init != "" {
+		if code, stop := sh.finish(sh.dotRead(ctx, []string{o.init})); stop {
+			return code
+		}
+	}
+	for _, c := range o.cmds {
+		if code, stop := sh.runArgument(ctx, c); stop && (code != 0 || sh.bail) {
+			return code
+		}
+	}
+	if len(o.commands) > 0 {
+		for _, c := range o.commands {
+			if code, stop := sh.runArgument(ctx, c); stop {
+				return code
 			}
 		}
-		return sh.flush(ctx)
+		return 0
 	}
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	failed := false
-	for sc.Scan() {
-		err := sh.input(ctx, sc.Text()+"\n")
-		if errors.Is(err, errQuit) {
-			return nil
-		}
-		if err != nil {
-			// Interactive-style: report and go on, but exit non-zero.
-			fmt.Fprintln(os.Stderr, "error:", err)
-			failed = true
-		}
+	if sh.interactive {
+		return sh.interact(ctx, stdin, o.db == "")
 	}
-	if err := sc.Err(); err != nil {
-		return err
+	failed, err := sh.processInput(ctx, newReaderSource(stdin), fromScript)
+	if code, stop := sh.finish(err); stop {
+		return code
 	}
-	if err := sh.flush(ctx); err != nil {
-		return err
+	if failed > 0 {
+		return 1
 	}
-	if failed {
-		return errors.New("some statements failed")
-	}
-	return nil
+	return 0
 }
 
-var errQuit = errors.New("quit")
-
-type shell struct {
-	conn    *sql.Conn
-	out     io.Writer
-	json    bool
-	pending strings.Builder // SQL typed so far that is not yet complete
+// runArgument runs one command-line argument (SQL or a dot command); it
+// says whether to stop, and with what status.
+func (sh *shell) runArgument(ctx context.Context, arg string) (int, bool) {
+	defer sh.flush()
+	if t := trimLeftSpace(arg); len(t) > 0 && t[0] == '.' {
+		err := sh.dotCommand(ctx, t, fromArgument, 0)
+		if err != nil && !errors.Is(err, errQuit) && !errors.As(err, new(exitError)) {
+			sh.reportDot(err)
+			return 1, true
+		}
+		return sh.finish(err)
+	}
+	err := sh.runSQL(ctx, arg, fromArgument, 1)
+	var se *sqlError
+	if errors.As(err, &se) {
+		return se.code, true
+	}
+	return sh.finish(err)
 }
 
-// input takes text (one or more lines) and runs every statement it
-// completes; a dot command is recognised at the start of a statement.
-func (sh *shell) input(ctx context.Context, text string) error {
-	if sh.pending.Len() == 0 {
-		if t := strings.TrimSpace(text); strings.HasPrefix(t, ".") {
-			return sh.dot(ctx, t)
-		}
+// finish turns what ended a command into an exit status, if it ends the
+// shell: .quit (0), .exit CODE, -bail, or a failure of the shell itself.
+func (sh *shell) finish(err error) (int, bool) {
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, errQuit):
+		return 0, true
+	case errors.As(err, &ee):
+		return ee.code, true
+	case errors.Is(err, errBail):
+		return 1, true
 	}
-	// Split at every semicolon and let SQLite say where a statement really
-	// ends (quotes, comments and trigger bodies hold semicolons too).
-	for {
-		i := strings.IndexByte(text, ';')
-		if i < 0 {
-			if sh.pending.Len() > 0 || strings.TrimSpace(text) != "" {
-				sh.pending.WriteString(text)
-			}
-			return nil
-		}
-		sh.pending.WriteString(text[:i+1])
-		text = text[i+1:]
-		stmt := sh.pending.String()
-		complete, err := sh.complete(stmt)
-		if err != nil {
-			return err
-		}
-		if complete {
-			sh.pending.Reset()
-			if err := sh.exec(ctx, stmt); err != nil {
-				return err
-			}
-		}
+	var se *sqlError
+	if !errors.As(err, &se) {
+		sh.errorf("Error: %v\n", err)
 	}
+	return 1, true
 }
 
-// flush runs what is left when the input ends, as if a semicolon followed.
-func (sh *shell) flush(ctx context.Context) error {
-	stmt := strings.TrimSpace(sh.pending.String())
-	sh.pending.Reset()
-	if stmt == "" {
-		return nil
+// interact runs the prompt loop on a terminal.
+func (sh *shell) interact(ctx context.Context, stdin io.Reader, transient bool) int {
+	var version string
+	if v, err := sh.strings1(ctx, "select sqlite_version()"); err == nil && len(v) == 1 {
+		version = v[0]
 	}
-	return sh.exec(ctx, stmt)
+	fmt.Fprintf(sh.out, "stablesqlite shell (SQLite %s)\nEnter \".help\" for usage hints.\n", version)
+	if transient {
+		fmt.Fprint(sh.out, "Connected to a transient in-memory database.\nUse \".open FILENAME\" to reopen on a persistent database.\n")
+	}
+	var src lineSource = newReaderSource(stdin)
+	if isTerminal(os.Stdout) { // the editor needs a terminal to draw on
+		editor, closeEditor := newEditor(sh)
+		defer closeEditor()
+		src = editor
+	}
+	_, err := sh.processInput(ctx, src, fromInteractive)
+	code, _ := sh.finish(err)
+	return code
 }
 
-func (sh *shell) complete(sql string) (bool, error) {
-	var ok bool
-	err := sh.conn.Raw(func(dc any) error {
-		var err error
-		ok, err = dc.(*driver.Conn).Complete(sql)
-		return err
-	})
-	return ok, err
+// isTerminal reports whether r (or a writer) is a terminal.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (sh *shell) dot(ctx context.Context, line string) error {
-	cmd, arg, _ := strings.Cut(line, " ")
-	arg = strings.TrimSpace(arg)
-	switch cmd {
-	case ".quit", ".exit":
-		return errQuit
-	case ".tables":
-		return sh.lines(ctx, "select name from sqlite_schema where type in ('table', 'view') and name not like 'sqlite_%' order by name")
-	case ".schema":
-		q := "select sql || ';' from sqlite_schema where sql is not null and name not like 'sqlite_%'"
-		if arg != "" {
-			q += " and tbl_name = " + quote(arg)
-		}
-		return sh.lines(ctx, q+" order by rowid")
-	case ".stats":
-		return sh.stats(ctx)
-	case ".layout":
-		sb, err := sh.stableBackend()
-		if err != nil {
-			return err
-		}
-		printLayout(sh.out, sb)
-		return nil
-	case ".help":
-		fmt.Fprintln(sh.out, ".tables          list tables and views\n.schema [TABLE]  show CREATE statements\n.stats           stable memory: what the last message and all of them cost\n.layout          stable memory: files and extents\n.quit            exit")
-		return nil
+func trimLeftSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
+		s = s[1:]
 	}
-	return fmt.Errorf("unknown command %s (try .help)", cmd)
-}
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// lines prints the first column of each row of query, one per line.
-func (sh *shell) lines(ctx context.Context, query string) error {
-	rows, err := sh.conn.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return err
-		}
-		fmt.Fprintln(sh.out, s)
-	}
-	return rows.Err()
-}
-
-// exec runs one statement and prints its rows, if it has columns.
-func (sh *shell) exec(ctx context.Context, stmt string) error {
-	rows, err := sh.conn.QueryContext(ctx, stmt)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	var table [][]string
-	var objects []map[string]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if sh.json {
-			obj := make(map[string]any, len(cols))
-			for i, c := range cols {
-				obj[c] = jsonValue(vals[i])
-			}
-			objects = append(objects, obj)
-		} else {
-			row := make([]string, len(cols))
-			for i, v := range vals {
-				row[i] = text(v)
-			}
-			table = append(table, row)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(cols) == 0 {
-		return nil
-	}
-	if sh.json {
-		if objects == nil {
-			objects = []map[string]any{}
-		}
-		b, err := json.Marshal(objects)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(sh.out, string(b))
-		return nil
-	}
-	printTable(sh.out, cols, table)
-	return nil
-}
-
-func jsonValue(v any) any {
-	if b, ok := v.([]byte); ok {
-		if utf8.Valid(b) {
-			return string(b)
-		}
-		return fmt.Sprintf("x'%x'", b)
-	}
-	return v
-}
-
-func text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "NULL"
-	case []byte:
-		if utf8.Valid(v) {
-			return string(v)
-		}
-		return fmt.Sprintf("x'%x'", v)
-	case float64:
-		s := strconv.FormatFloat(v, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEnN") {
-			s += ".0" // as sqlite3 prints a whole REAL
-		}
-		return s
-	}
-	return fmt.Sprint(v)
-}
-
-// printTable prints a header, a rule and the rows, columns padded to width;
-// with a single column and row only the value is printed, as sqlite3 does.
-func printTable(w io.Writer, cols []string, rows [][]string) {
-	if len(cols) == 1 && len(rows) == 1 {
-		fmt.Fprintln(w, rows[0][0])
-		return
-	}
-	width := make([]int, len(cols))
-	for i, c := range cols {
-		width[i] = utf8.RuneCountInString(c)
-	}
-	for _, r := range rows {
-		for i, v := range r {
-			width[i] = max(width[i], utf8.RuneCountInString(v))
-		}
-	}
-	line := func(cells []string) {
-		var b strings.Builder
-		for i, c := range cells {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(c)
-			if i < len(cells)-1 {
-				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)))
-			}
-		}
-		fmt.Fprintln(w, b.String())
-	}
-	line(cols)
-	rule := make([]string, len(cols))
-	for i := range cols {
-		rule[i] = strings.Repeat("-", width[i])
-	}
-	line(rule)
-	for _, r := range rows {
-		line(r)
-	}
+	return s
 }
