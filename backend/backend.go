@@ -14,7 +14,9 @@ package backend
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"syscall"
 )
 
 // OpenFlags are SQLite's SQLITE_OPEN_* bits, with the same values, as they
@@ -194,4 +196,14 @@ type SharedMemory interface {
 // expects the file to grow.
 type SizeHinter interface {
 	SizeHint(size int64) error
+}
+
+// OutOfSpace returns err wrapped in ErrFull when it says that the file
+// system is full (ENOSPC) or the user's quota is spent (EDQUOT), so that
+// SQLite reports SQLITE_FULL; any other error as it is.
+func OutOfSpace(err error) error {
+	if err != nil && !errors.Is(err, ErrFull) && (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+		return fmt.Errorf("%w: %w", ErrFull, err)
+	}
+	return err
 }

@@ -102,11 +102,27 @@ func (c *Conn) setup(ctx context.Context) error {
 // bg is the context of calls that have none of their own.
 func (c *Conn) bg() context.Context { return context.Background() }
 
+// hostError turns the error of a call into the guest into what the caller
+// sees: the guest's memory too small for what was staged is SQLite's
+// NOMEM, a value too large its TOOBIG, and the connection goes on; a trap
+// breaks the connection (IsValid then reports it, and database/sql drops
+// it), but is never driver.ErrBadConn: the statement may have run part of
+// the way, and database/sql would run it again elsewhere.
+func (c *Conn) hostError(err error) error {
+	switch {
+	case errors.Is(err, wasm.ErrNoMem):
+		return &Error{Code: ErrNoMem, ExtendedCode: ExtendedErrorCode(ErrNoMem), Message: "out of memory", Offset: -1, Cause: err}
+	case errors.Is(err, wasm.ErrTooBig):
+		return &Error{Code: ErrTooBig, ExtendedCode: ExtendedErrorCode(ErrTooBig), Message: "string or blob too big", Offset: -1, Cause: err}
+	}
+	return fmt.Errorf("stablesqlite: %w", err)
+}
+
 // error turns a result code into the error the caller sees: the context's
 // error when the statement was interrupted because ctx ended.
 func (c *Conn) error(ctx context.Context, rc int32) error {
 	if err := c.inst.Err(); err != nil {
-		return errors.Join(driver.ErrBadConn, err)
+		return c.hostError(err)
 	}
 	if rc&0xff == rcInterrupt && ctx.Err() != nil {
 		return ctx.Err()
@@ -129,7 +145,7 @@ func (c *Conn) execSimple(ctx context.Context, sql string) error {
 	defer stop()
 	rc, err := c.inst.ExecSQL(c.db, sql)
 	if err != nil {
-		return errors.Join(driver.ErrBadConn, err)
+		return c.hostError(err)
 	}
 	if rc != rcOK {
 		return c.error(ctx, rc)
@@ -199,7 +215,7 @@ func onlyTrivia(rest string) bool {
 func (c *Conn) prepare(ctx context.Context, query string, persistent bool) (*Stmt, int, error) {
 	h, tail, rc, err := c.inst.Prepare(c.db, query, persistent)
 	if err != nil {
-		return nil, 0, errors.Join(driver.ErrBadConn, err)
+		return nil, 0, c.hostError(err)
 	}
 	if rc != rcOK {
 		return nil, 0, c.error(ctx, rc)
@@ -209,7 +225,7 @@ func (c *Conn) prepare(ctx context.Context, query string, persistent bool) (*Stm
 	}
 	n, err := c.inst.ParamCount(h)
 	if err != nil {
-		return nil, 0, errors.Join(driver.ErrBadConn, err)
+		return nil, 0, c.hostError(err)
 	}
 	return &Stmt{c: c, text: query[:tail], handle: h, nParams: n}, tail, nil
 }

@@ -3,7 +3,6 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -63,7 +62,7 @@ func (r *Rows) step() (bool, error) {
 	rc, err := c.inst.Step(r.s.handle, len(r.names))
 	if err != nil {
 		r.done = true
-		return false, errors.Join(driver.ErrBadConn, err)
+		return false, r.s.c.hostError(err)
 	}
 	if rc == rcRow {
 		return true, nil

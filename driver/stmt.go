@@ -120,7 +120,7 @@ func (s *Stmt) bindAll(args []driver.NamedValue) error {
 func (s *Stmt) exec(ctx context.Context) (result, error) {
 	rc, lastID, changes, err := s.c.inst.Exec(s.c.db, s.handle)
 	if err != nil {
-		return result{}, errors.Join(driver.ErrBadConn, err)
+		return result{}, s.c.hostError(err)
 	}
 	if rc != rcOK {
 		return result{}, s.c.error(ctx, rc)
@@ -144,7 +144,7 @@ func (s *Stmt) query(ctx context.Context, args []driver.NamedValue) (*Rows, erro
 	}
 	if err != nil {
 		if s.c.inst.Err() != nil {
-			return nil, errors.Join(driver.ErrBadConn, err)
+			return nil, s.c.hostError(err)
 		}
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *Stmt) reprepare(ctx context.Context) error {
 func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) (int, error) {
 	inst := s.c.inst
 	if err := inst.ResetArgs(s.handle, s.nParams); err != nil {
-		return 0, errors.Join(driver.ErrBadConn, err)
+		return 0, s.c.hostError(err)
 	}
 	if s.nParams == 0 {
 		return 0, nil
@@ -264,7 +264,7 @@ func (s *Stmt) loadNames() error {
 	for k := range s.names {
 		n, err := s.c.inst.ParamName(s.handle, k+1)
 		if err != nil {
-			return errors.Join(driver.ErrBadConn, err)
+			return s.c.hostError(err)
 		}
 		if n != "" && strings.ContainsRune(":@$", rune(n[0])) {
 			s.names[k] = n[1:]
@@ -333,7 +333,7 @@ func (s *Stmt) setArg(k int, v driver.Value) error {
 		return fmt.Errorf("stablesqlite: cannot bind a %T", v)
 	}
 	if err != nil {
-		return errors.Join(driver.ErrBadConn, err)
+		return s.c.hostError(err)
 	}
 	return nil
 }

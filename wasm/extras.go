@@ -65,7 +65,7 @@ func (i *Instance) Deserialize(db uint32, schema string, image []byte) (int32, e
 		return 0, err
 	}
 	if buf == 0 {
-		return 0, errors.New("wasm: out of memory")
+		return 0, ErrNoMem
 	}
 	i.mem.Write(uint32(buf), image)
 	p, err := i.cstring(schema, 0)

@@ -324,7 +324,7 @@ func (i *Instance) malloc(n uint32) (uint32, error) {
 		return 0, err
 	}
 	if p == 0 {
-		return 0, errors.New("wasm: out of memory")
+		return 0, ErrNoMem
 	}
 	return uint32(p), nil
 }
@@ -445,7 +445,7 @@ func (i *Instance) ExecSQL(db uint32, sql string) (int32, error) {
 // where the rest begins.
 func (i *Instance) Prepare(db uint32, sql string, persistent bool) (stmt uint32, tail int, rc int32, err error) {
 	if len(sql) > math.MaxInt32-64 {
-		return 0, 0, 0, errors.New("wasm: SQL text too long")
+		return 0, 0, 0, ErrTooBig
 	}
 	if err := i.reserve(&i.scratch, uint32(len(sql))+8); err != nil {
 		return 0, 0, 0, err
@@ -525,4 +525,11 @@ func (i *Instance) Columns(stmt uint32) (names, decltypes []string, err error) {
 	}
 }
 
-var errTooBig = errors.New("wasm: value too large")
+// ErrNoMem is returned when the guest's memory cannot take what the host
+// stages there (arguments, SQL text): SQLite's SQLITE_NOMEM, after which
+// the instance goes on as before.
+var ErrNoMem = errors.New("wasm: out of memory in the SQLite instance")
+
+// ErrTooBig is returned for a value or text too large to hand the guest
+// (2 GiB or more): SQLite's SQLITE_TOOBIG.
+var ErrTooBig = errors.New("wasm: value too large for the SQLite instance")

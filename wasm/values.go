@@ -89,7 +89,7 @@ func (i *Instance) ArgBlob(k int, b []byte) error {
 // address. When the buffer moves, the slots' pointers move with it.
 func (i *Instance) argBytes(n int) (uint32, error) {
 	if n > math.MaxInt32-int(i.args.used) {
-		return 0, errTooBig
+		return 0, ErrTooBig
 	}
 	need := i.args.used + uint32(n)
 	if need > i.args.cap {

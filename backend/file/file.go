@@ -178,15 +178,7 @@ func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 		return 0, backend.ErrReadOnly
 	}
 	n, err := v.f.WriteAt(p, off)
-	return n, full(err)
-}
-
-// full marks an out-of-space error as backend.ErrFull (SQLITE_FULL).
-func full(err error) error {
-	if err != nil && isNoSpace(err) {
-		return fmt.Errorf("%w: %w", backend.ErrFull, err)
-	}
-	return err
+	return n, backend.OutOfSpace(err)
 }
 
 func (v *volume) Size() (int64, error) {
@@ -201,11 +193,11 @@ func (v *volume) Truncate(size int64) error {
 	if v.readOnly {
 		return backend.ErrReadOnly
 	}
-	return full(v.f.Truncate(size))
+	return backend.OutOfSpace(v.f.Truncate(size))
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
-	return full(dataSync(v.f, flags&backend.SyncDataOnly != 0))
+	return backend.OutOfSpace(dataSync(v.f, flags&backend.SyncDataOnly != 0))
 }
 
 func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }

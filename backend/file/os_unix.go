@@ -86,9 +86,6 @@ func canAccess(name string, write bool) bool {
 	return syscall.Access(name, mode) == nil
 }
 
-func isNoSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
-}
 
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 

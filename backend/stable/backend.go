@@ -192,7 +192,7 @@ func (b *Backend) commit() error {
 		if errors.Is(err, ErrGrow) || errors.Is(err, ErrLimit) {
 			return fmt.Errorf("%w: %w", backend.ErrFull, err)
 		}
-		return err
+		return backend.OutOfSpace(err)
 	}
 	b.meter.write(writes)
 	if b.workSize > b.size {

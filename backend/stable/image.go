@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/stablesqlite/stablesqlite/backend"
 )
 
 // Image is a Memory persisted in an ordinary file, so that it survives
@@ -115,13 +117,18 @@ func OpenImage(path string, maxPages uint64) (*Image, error) {
 	// Make the directory entries of both files durable (they may just
 	// have been created): a log that vanished in a crash with its name
 	// would lose a committed Apply.
-	if err := syncDir(filepath.Dir(path)); err == nil {
+	err = syncDir(filepath.Dir(path))
+	if err == nil {
+		// A redo log that cannot be replayed (a full disk, say) fails the
+		// open and stays for the next one: opening the image half-written
+		// would let the next write empty the log and make the damage
+		// permanent.
 		err = im.recover()
 	}
 	if err != nil {
 		f.Close()
 		log.Close()
-		return nil, err
+		return nil, backend.OutOfSpace(err)
 	}
 	return im, nil
 }
