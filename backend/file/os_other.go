@@ -25,7 +25,6 @@ func canAccess(name string, write bool) bool {
 	return !write || st.Mode().Perm()&0o200 != 0
 }
 
-
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
 // shmGuard: without POSIX locks, WAL is safe among this process's

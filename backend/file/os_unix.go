@@ -86,7 +86,6 @@ func canAccess(name string, write bool) bool {
 	return syscall.Access(name, mode) == nil
 }
 
-
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
 // shmDMS is the byte of the -shm file that SQLite's unix VFS locks while a
