@@ -29,4 +29,3 @@ func Mount(t testing.TB, size int64) string {
 	})
 	return dir
 }
-
