@@ -28,19 +28,18 @@ var stablePragmas = []workload.Pragma{
 	workload.DefaultPragmas[2],
 }
 
-// settle waits for wazero's optimising compiler, which a fresh process runs
-// in the background.
+// settle waits for the compiled code, which a fresh process makes ready in
+// the background from its first sql.Open.
 func settle(tb testing.TB) {
 	if err := wasm.Ready(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// compiled waits, in the benchmark process, for wazero's optimising compiler:
-// a process starts on the interpreter and has compiled code a second later,
-// and the throughput workloads measure the steady state. The child processes
-// of FirstQuery and Memory do not wait: they measure what a fresh process
-// sees.
+// compiled waits, in the benchmark process, for the compiled code (loaded
+// from the cache or compiled), so that the in-process workloads measure the
+// steady state. The child processes do not wait: they measure what a fresh
+// process sees.
 func compiled(tb testing.TB) {
 	if !workload.InChild() {
 		if err := wasm.Ready(context.Background()); err != nil {
@@ -56,8 +55,7 @@ var (
 			compiled(tb)
 			return workload.Open(tb, "stablesqlite", path)
 		},
-		CacheEnv: wasm.CacheDirEnv,
-		Settle:   settle,
+		Settle: settle,
 	}
 	// The heap database is named by the path (it is never written there)
 	// and dropped when the test ends.
@@ -69,7 +67,6 @@ var (
 			return workload.Open(tb, "stablesqlite", "file:"+path+"?vfs=heap")
 		},
 		InMemory: true,
-		CacheEnv: wasm.CacheDirEnv,
 		Settle:   settle,
 	}
 	// One in-process stable memory per path, holding main.db. Named
@@ -82,7 +79,6 @@ var (
 		},
 		Pragmas:  stablePragmas,
 		InMemory: true,
-		CacheEnv: wasm.CacheDirEnv,
 		Settle:   settle,
 	}
 )

@@ -48,6 +48,10 @@ func Child(t *testing.T, drivers ...Driver) {
 		t.Fatalf("no driver %q here", name)
 	}
 	d := drivers[i]
+	if name, ok := strings.CutPrefix(mode, "fresh:"); ok {
+		freshChild(t, d, name, path)
+		return
+	}
 	switch mode {
 	case "first":
 		// The first query of a process, on an existing database.
@@ -190,9 +194,11 @@ func median(xs []float64) float64 {
 
 // FirstQuery: each op starts a fresh process that opens an existing file
 // database and runs one point query; it reports the median time from its
-// package initialization to the query's result and its peak RSS. Cold: no
-// compilation cache. Warm: the cache an earlier (untimed) child filled; for
-// a driver without one, warm is simply the same measurement again.
+// package initialization to the query's result and its peak RSS, with the
+// driver's default settings. Cold: a home of its own with empty caches (the
+// first process on a machine). Warm: the home an earlier, untimed child
+// used (every later process); for a driver that caches nothing, warm is
+// the same measurement again.
 func benchFirstQuery(b *testing.B, d Driver, warm bool) {
 	if d.InMemory {
 		b.Skip("in-memory backend: no database survives into a fresh process (the file backend measures the same start-up)")
@@ -206,15 +212,15 @@ func benchFirstQuery(b *testing.B, d Driver, warm bool) {
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	env := childEnv(d.CacheEnv)
-	if warm && d.CacheEnv != "" {
-		env = append(env, d.CacheEnv+"="+b.TempDir())
-	}
+	env := homeEnv(b.TempDir())
 	if warm {
-		runChild(b, d, "first", path, env) // fills the cache
+		runChild(b, d, "first", path, env) // fills the caches of this home
 	}
 	var ms, mb []float64
 	for b.Loop() {
+		if !warm {
+			env = homeEnv(b.TempDir())
+		}
 		f := runChild(b, d, "first", path, env)
 		ms = append(ms, f["first_ms"])
 		mb = append(mb, f["hwm_kb"]/1024)
@@ -235,14 +241,13 @@ func benchMemoryConns(b *testing.B, d Driver) {
 	childMedian(b, d, "conns", "kb_per_conn", 1, "KB/conn")
 }
 
-// childMedian starts, once per op, a fresh process without a compilation
-// cache running the child step mode on a new database, and reports the
+// childMedian starts, once per op, a fresh process with empty caches running the child step mode on a new database, and reports the
 // median of the child's figure, times scale, as unit.
 func childMedian(b *testing.B, d Driver, mode, figure string, scale float64, unit string) {
 	needProc(b)
-	env := childEnv(d.CacheEnv) // no compilation cache: a first process
 	var xs []float64
 	for b.Loop() {
+		env := homeEnv(b.TempDir()) // empty caches: a first process
 		f := runChild(b, d, mode, filepath.Join(b.TempDir(), mode+".db"), env)
 		xs = append(xs, f[figure]*scale)
 	}

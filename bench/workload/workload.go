@@ -48,16 +48,10 @@ type Driver struct {
 	// InMemory says the database lives in the process's memory, so nothing
 	// of it survives into a fresh process: FirstQuery is skipped.
 	InMemory bool
-	// CacheEnv names the environment variable that points the driver at an
-	// on-disk cache of compiled code. FirstQuery/cold runs its children
-	// without it, FirstQuery/warm with it set to a directory an earlier
-	// child filled. Empty: the driver compiles nothing at run time, and
-	// cold and warm are the same measurement.
-	CacheEnv string
 	// Settle, if set, waits for the driver's one-time start-up work that
-	// runs in the background (ours compiles the Wasm module while its first
-	// connections run on an interpreter), so that Memory/IdleConn measures
-	// connections, not that work.
+	// runs in the background (ours loads or compiles the Wasm module from
+	// sql.Open on), so that Memory/IdleConn measures connections, not that
+	// work.
 	Settle func(tb testing.TB)
 }
 
@@ -65,6 +59,8 @@ type Driver struct {
 //
 //	BulkInsert/Insert  BulkInsert/Scan  Join  PointQuery  Blobs  Concurrent
 //	FirstQuery/cold  FirstQuery/warm  Memory/BulkInsert  Memory/IdleConn
+//	Fresh/InsertScan/cold  Fresh/InsertScan/warm  Fresh/Join/...
+//	Fresh/Points/...  Fresh/Blobs/...
 func Run(b *testing.B, d Driver) {
 	b.Run("BulkInsert", func(b *testing.B) {
 		b.Run("Insert", func(b *testing.B) { benchInsert(b, d) })
@@ -81,6 +77,14 @@ func Run(b *testing.B, d Driver) {
 	b.Run("Memory", func(b *testing.B) {
 		b.Run("BulkInsert", func(b *testing.B) { benchMemoryBulk(b, d) })
 		b.Run("IdleConn", func(b *testing.B) { benchMemoryConns(b, d) })
+	})
+	b.Run("Fresh", func(b *testing.B) {
+		for _, w := range freshWorkloads {
+			b.Run(w.name, func(b *testing.B) {
+				b.Run("cold", func(b *testing.B) { benchFresh(b, d, w.name, false) })
+				b.Run("warm", func(b *testing.B) { benchFresh(b, d, w.name, true) })
+			})
+		}
 	})
 }
 
@@ -224,63 +228,73 @@ func benchScan(b *testing.B, d Driver) {
 // Join: comments joined with their article and their author, scanned fully.
 func benchJoin(b *testing.B, d Driver) {
 	db := open(b, d, "join.db")
+	buildJoin(b, db)
+	for b.Loop() {
+		runJoin(b, db)
+	}
+}
+
+// buildJoin creates and fills the three tables of the join.
+func buildJoin(tb testing.TB, db *sql.DB) {
 	for _, s := range []string{
 		`create table users(id integer primary key, name text, email text)`,
 		`create table articles(id integer primary key, user_id integer references users, title text, body text)`,
 		`create table comments(id integer primary key, article_id integer references articles, user_id integer references users, body text)`,
 	} {
-		mustExec(b, db, s)
+		mustExec(tb, db, s)
 	}
 	tx, err := db.Begin()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := 1; i <= JoinUsers; i++ {
 		if _, err := tx.Exec("insert into users values(?, ?, ?)", i, fmt.Sprintf("user %d", i), fmt.Sprintf("user%d@example.org", i)); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	for i := 1; i <= JoinArticles; i++ {
 		if _, err := tx.Exec("insert into articles values(?, ?, ?, ?)", i, 1+r.IntN(JoinUsers),
 			fmt.Sprintf("article %d", i), fmt.Sprintf("the body of article %d, long enough to be a paragraph of text", i)); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	for i := 1; i <= JoinComments; i++ {
 		if _, err := tx.Exec("insert into comments values(?, ?, ?, ?)", i, 1+r.IntN(JoinArticles), 1+r.IntN(JoinUsers),
 			fmt.Sprintf("comment %d", i)); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+}
+
+// runJoin scans the join fully.
+func runJoin(tb testing.TB, db *sql.DB) {
 	const query = `select c.id, c.body, a.title, u.name, u.email
 		from comments c join articles a on a.id = c.article_id join users u on u.id = c.user_id`
-	for b.Loop() {
-		rows, err := db.Query(query)
-		if err != nil {
-			b.Fatal(err)
+	rows, err := db.Query(query)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var (
+		id                       int64
+		body, title, name, email string
+		n                        int
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &body, &title, &name, &email); err != nil {
+			tb.Fatal(err)
 		}
-		var (
-			id                       int64
-			body, title, name, email string
-			n                        int
-		)
-		for rows.Next() {
-			if err := rows.Scan(&id, &body, &title, &name, &email); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if err := rows.Err(); err != nil {
-			b.Fatal(err)
-		}
-		rows.Close()
-		if n != JoinComments {
-			b.Fatalf("join: %d rows, want %d", n, JoinComments)
-		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if n != JoinComments {
+		tb.Fatalf("join: %d rows, want %d", n, JoinComments)
 	}
 }
 
@@ -295,15 +309,20 @@ func benchPointQuery(b *testing.B, d Driver) {
 	for i := range ids {
 		ids[i] = 1 + r.IntN(PointRows)
 	}
+	for b.Loop() {
+		pointQueries(b, db, ids)
+	}
+}
+
+// pointQueries runs one QueryRow by primary key per id.
+func pointQueries(tb testing.TB, db *sql.DB, ids []int) {
 	var (
 		name  string
 		value float64
 	)
-	for b.Loop() {
-		for _, id := range ids {
-			if err := db.QueryRow("select name, value from t where id = ?", id).Scan(&name, &value); err != nil {
-				b.Fatalf("id %d: %v", id, err)
-			}
+	for _, id := range ids {
+		if err := db.QueryRow("select name, value from t where id = ?", id).Scan(&name, &value); err != nil {
+			tb.Fatalf("id %d: %v", id, err)
 		}
 	}
 }
@@ -314,28 +333,34 @@ func benchPointQuery(b *testing.B, d Driver) {
 func benchBlobs(b *testing.B, d Driver) {
 	db := open(b, d, "blobs.db")
 	mustExec(b, db, "create table blobs(id integer primary key, data blob)")
-	blob := make([]byte, BlobSize)
-	r := rand.New(rand.NewPCG(7, 8))
-	for i := range blob {
-		blob[i] = byte(r.Uint32())
-	}
-	var got []byte
 	for b.Loop() {
 		b.StopTimer()
 		mustExec(b, db, "delete from blobs")
 		checkpoint(b, db)
 		b.StartTimer()
-		for i := 1; i <= BlobCount; i++ {
-			binary.LittleEndian.PutUint64(blob, uint64(i))
-			mustExec(b, db, "insert into blobs(id, data) values(?, ?)", i, blob)
+		writeReadBlobs(b, db)
+	}
+}
+
+// writeReadBlobs writes BlobCount blobs (each insert its own transaction)
+// into the table blobs, then reads them back one by one and checks them.
+func writeReadBlobs(tb testing.TB, db *sql.DB) {
+	blob := make([]byte, BlobSize)
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range blob {
+		blob[i] = byte(r.Uint32())
+	}
+	for i := 1; i <= BlobCount; i++ {
+		binary.LittleEndian.PutUint64(blob, uint64(i))
+		mustExec(tb, db, "insert into blobs(id, data) values(?, ?)", i, blob)
+	}
+	var got []byte
+	for i := 1; i <= BlobCount; i++ {
+		if err := db.QueryRow("select data from blobs where id = ?", i).Scan(&got); err != nil {
+			tb.Fatal(err)
 		}
-		for i := 1; i <= BlobCount; i++ {
-			if err := db.QueryRow("select data from blobs where id = ?", i).Scan(&got); err != nil {
-				b.Fatal(err)
-			}
-			if len(got) != BlobSize || binary.LittleEndian.Uint64(got) != uint64(i) {
-				b.Fatalf("blob %d: %d bytes, stamp %d", i, len(got), binary.LittleEndian.Uint64(got))
-			}
+		if len(got) != BlobSize || binary.LittleEndian.Uint64(got) != uint64(i) {
+			tb.Fatalf("blob %d: %d bytes, stamp %d", i, len(got), binary.LittleEndian.Uint64(got))
 		}
 	}
 }

@@ -151,14 +151,16 @@ func unitRank(unit string) int {
 	switch unit {
 	case "ns/op":
 		return 0
-	case "ms/first-query":
+	case "ms/work":
 		return 1
-	case "KB/conn":
+	case "ms/first-query":
 		return 2
-	case "MB-peak":
+	case "KB/conn":
 		return 3
+	case "MB-peak":
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // parse reads standard `go test -bench` output.
@@ -263,6 +265,8 @@ func metricName(unit string) string {
 	switch unit {
 	case "ns/op":
 		return "time/op"
+	case "ms/work":
+		return "time"
 	case "ms/first-query":
 		return "first query"
 	case "MB-peak":
@@ -286,7 +290,10 @@ func scale(unit string, v float64) (float64, string) {
 			return 1e3, " µs"
 		}
 		return 1, " ns"
-	case "ms/first-query":
+	case "ms/first-query", "ms/work":
+		if v >= 1000 {
+			return 1000, " s"
+		}
 		return 1, " ms"
 	case "MB-peak":
 		return 1, " MiB"
@@ -342,58 +349,37 @@ func render(m *meta, res *results, baseline string) string {
 	}
 	p("- Lower is better everywhere. Ratio: the driver's median divided by %s's; each geometric mean is over the rows where both have a result (their number in parentheses).\n\n", displayName(baseline))
 
-	// Ratios to the baseline, one column per driver.
-	p("| workload | metric |")
-	for _, c := range cols {
-		p(" %s |", displayName(c))
-	}
-	p("\n|---|---|")
-	for range cols {
-		p("---:|")
-	}
-	p("\n")
-	// Geometric means over all rows, and over the time/op rows only (the
-	// start-up ratios can be in the hundreds and swamp the rest).
-	logSum, logN := map[string]float64{}, map[string]int{}
-	timeSum, timeN := map[string]float64{}, map[string]int{}
+	var inProcess, fresh []*row
 	for _, rw := range res.rows {
-		base, baseOK := summarize(rw.samples[baseline])
-		p("| %s | %s |", rw.workload, metricName(rw.unit))
-		for _, c := range cols {
-			s, ok := summarize(rw.samples[c])
-			if !ok {
-				p(" — |")
-				continue
-			}
-			if !baseOK || base.median <= 0 || s.median <= 0 {
-				p(" %s |", format(rw.unit, s.median))
-				continue
-			}
-			r := s.median / base.median
-			logSum[c] += math.Log(r)
-			logN[c]++
-			if rw.unit == "ns/op" {
-				timeSum[c] += math.Log(r)
-				timeN[c]++
-			}
-			p(" %s |", ratioText(r, true))
+		if strings.HasPrefix(rw.workload, "Fresh/") || strings.HasPrefix(rw.workload, "FirstQuery/") {
+			fresh = append(fresh, rw)
+		} else {
+			inProcess = append(inProcess, rw)
 		}
-		p("\n")
 	}
-	geomean := func(label string, sum map[string]float64, n map[string]int) {
-		p("| %s | |", label)
-		for _, c := range cols {
-			if n[c] == 0 {
-				p(" — |")
-				continue
+	isTime := func(rw *row) bool { return rw.unit == "ns/op" }
+	if len(inProcess) > 0 {
+		p("**In process**: each workload in the benchmark's own long-running process, after its setup (for ours, once compiled code is ready).\n\n")
+		ratioTable(p, cols, inProcess, baseline, []mean{
+			{"**geometric mean**", func(*row) bool { return true }},
+			{"**geometric mean of time/op rows**", isTime},
+		})
+	}
+	if len(fresh) > 0 {
+		p("**Fresh processes**, as most programs meet a driver: each op a new process with the driver's default settings; cold is the first process on a machine (empty caches), warm every later one. time: the work, after the pool is open and has run one query; first query: from the process's start.\n\n")
+		work := func(suffix string) func(*row) bool {
+			return func(rw *row) bool {
+				return rw.unit == "ms/work" && strings.HasSuffix(rw.workload, suffix)
 			}
-			p(" **%s** (%d) |", ratioText(math.Exp(sum[c]/float64(n[c])), true), n[c])
 		}
-		p("\n")
+		ratioTable(p, cols, fresh, baseline, []mean{
+			{"**geometric mean of warm times**", work("/warm")},
+			{"**geometric mean of cold times**", work("/cold")},
+			{"**geometric mean of warm peak RSS**", func(rw *row) bool {
+				return rw.unit == "MB-peak" && strings.HasPrefix(rw.workload, "Fresh/") && strings.HasSuffix(rw.workload, "/warm")
+			}},
+		})
 	}
-	geomean("**geometric mean**", logSum, logN)
-	geomean("**geometric mean of time/op rows**", timeSum, timeN)
-	p("\n")
 
 	// Medians and ranges.
 	p("| workload | metric | driver | median | min–max | runs | ratio to %s |\n", displayName(baseline))
@@ -420,6 +406,67 @@ func render(m *meta, res *results, baseline string) string {
 		}
 	}
 	return b.String()
+}
+
+// mean is a geometric mean of the ratios of the rows it takes.
+type mean struct {
+	label string
+	takes func(*row) bool
+}
+
+// ratioTable prints, for rows, each driver's median as a ratio to the
+// baseline's, then the means.
+func ratioTable(p func(string, ...any), cols []string, rows []*row, baseline string, means []mean) {
+	p("| workload | metric |")
+	for _, c := range cols {
+		p(" %s |", displayName(c))
+	}
+	p("\n|---|---|")
+	for range cols {
+		p("---:|")
+	}
+	p("\n")
+	sums := make([]map[string]float64, len(means))
+	ns := make([]map[string]int, len(means))
+	for k := range means {
+		sums[k], ns[k] = map[string]float64{}, map[string]int{}
+	}
+	for _, rw := range rows {
+		base, baseOK := summarize(rw.samples[baseline])
+		p("| %s | %s |", rw.workload, metricName(rw.unit))
+		for _, c := range cols {
+			s, ok := summarize(rw.samples[c])
+			if !ok {
+				p(" — |")
+				continue
+			}
+			if !baseOK || base.median <= 0 || s.median <= 0 {
+				p(" %s |", format(rw.unit, s.median))
+				continue
+			}
+			r := s.median / base.median
+			for k, m := range means {
+				if m.takes(rw) {
+					sums[k][c] += math.Log(r)
+					ns[k][c]++
+				}
+			}
+			p(" %s |", ratioText(r, true))
+		}
+		p("\n")
+	}
+	for k, m := range means {
+		p("| %s | |", m.label)
+		for _, c := range cols {
+			if ns[k][c] == 0 {
+				p(" — |")
+				continue
+			}
+			p(" **%s** (%d) |", ratioText(math.Exp(sums[k][c]/float64(ns[k][c])), true), ns[k][c])
+		}
+		p("\n")
+	}
+	p("\n")
 }
 
 // splice puts body between the markers of text.
