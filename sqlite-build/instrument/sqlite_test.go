@@ -82,16 +82,17 @@ func meteredModule(t testing.TB) []byte {
 
 // guest drives SQLite in one instance through its exports.
 type guest struct {
-	t   testing.TB
-	m   api.Module
-	ctx context.Context
-	db  uint32
-	buf uint32 // 4 KiB of scratch: SQL text, slots, outputs
+	t     testing.TB
+	m     api.Module
+	ctx   context.Context
+	db    uint32
+	buf   uint32 // 4 KiB of scratch: SQL text, slots, outputs
+	funcs map[string]api.Function
 }
 
 func newGuest(t testing.TB, cfg wazero.RuntimeConfig, wasm []byte, exhausted exhaustedFunc) *guest {
 	m := instantiate(t, cfg, wasm, sqliteStubs(), exhausted, "_initialize")
-	g := &guest{t: t, m: m, ctx: context.Background()}
+	g := &guest{t: t, m: m, ctx: context.Background(), funcs: map[string]api.Function{}}
 	g.buf = uint32(g.mustCall("malloc", 4096)[0])
 	name := g.put(":memory:")
 	if rc := g.mustCall("ss_open", uint64(name), openReadWrite|openCreate, 0, uint64(g.buf+1024)); rc[0] != sqliteOK {
@@ -101,10 +102,15 @@ func newGuest(t testing.TB, cfg wazero.RuntimeConfig, wasm []byte, exhausted exh
 	return g
 }
 
+// call calls an export. Each function is looked up once: wazero gives
+// each function it hands out a call stack of its own.
 func (g *guest) call(name string, args ...uint64) ([]uint64, error) {
-	f := g.m.ExportedFunction(name)
+	f := g.funcs[name]
 	if f == nil {
-		g.t.Fatalf("no export %s", name)
+		if f = g.m.ExportedFunction(name); f == nil {
+			g.t.Fatalf("no export %s", name)
+		}
+		g.funcs[name] = f
 	}
 	return f.Call(g.ctx, args...)
 }
