@@ -62,7 +62,8 @@ func Points(code []Instruction) []Point {
 			}
 		}
 	}
-	// The block after the function's final end is empty and never runs.
+	// curr is now the block after the function's final end: empty, and it
+	// never runs.
 	sort.SliceStable(out, func(a, b int) bool {
 		if out[a].Pos != out[b].Pos {
 			return out[a].Pos < out[b].Pos
