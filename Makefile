@@ -1,5 +1,5 @@
 # make test   vet, race tests and the Wasm reproducibility check (what CI runs)
-# make wasm   rebuild wasm/sqlite3.wasm after changing sqlite-build/
+# make wasm   rebuild wasm/sqlite3.wasm and sqlite3.metered.wasm after changing sqlite-build/
 # make shell  the SQL shell on an in-memory database
 
 TOOLCHAIN := clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen sqlite3
@@ -14,6 +14,7 @@ test: toolchain
 	cd conformance && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go test ./... && go test -race ./...
 	cd gorm && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go test ./... && go test -race ./...
 	cd bench && CGO_ENABLED=0 go vet ./...
+	cd sqlite-build && CGO_ENABLED=0 go vet ./... && go test -race ./...
 	sqlite-build/check.sh
 
 wasm: toolchain

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds sqlite3.wasm: SQLite (from the Go module pinned in go.mod) plus our
 # VFS and export glue, for wasm32 against the wasi-libc sysroot, with no WASI
-# import left. Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm)
+# import left; then its metered form, sqlite3.metered.wasm, beside it (the
+# instruction metering pass in instrument/, see README.md).
+# Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm; the metered
+# module goes to OUTPUT with .wasm replaced by .metered.wasm)
 #
 # Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "${1:-$here/../wasm/sqlite3.wasm}")
+metered="${out%.wasm}.metered.wasm"
 
 # The amalgamation comes from the module cache, verified against go.sum.
 src=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json github.com/mattn/go-sqlite3 |
@@ -50,6 +54,13 @@ clang-16 --target=wasm32-wasi --sysroot=/usr -L/usr/lib/wasm32-wasi -mexec-model
 wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --strip-debug --strip-producers \
   "$tmp/sqlite3.wasm" -o "$tmp/opt.wasm"
+
+# The metered module: the same code with the instruction counter of the
+# Internet Computer's metering (instrument/, written in Go, no dependencies
+# beyond the standard library).
+(cd "$here" && go run ./instrument/cmd/meter "$tmp/opt.wasm" "$tmp/metered.wasm") >/dev/null
+
 mkdir -p "$(dirname "$out")"
 cp "$tmp/opt.wasm" "$out"
-echo "build.sh: wrote $out ($(stat -c %s "$out") bytes)"
+cp "$tmp/metered.wasm" "$metered"
+echo "build.sh: wrote $out ($(stat -c %s "$out") bytes) and $metered ($(stat -c %s "$metered") bytes)"

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Rebuilds sqlite3.wasm from source and fails if it differs from the
-# committed wasm/sqlite3.wasm: the committed module must be exactly what
-# build.sh makes from the pinned SQLite and our C files.
+# Rebuilds sqlite3.wasm and sqlite3.metered.wasm from source and fails if
+# either differs from the committed file in wasm/: the committed modules must
+# be exactly what build.sh makes from the pinned SQLite, our C files and the
+# metering pass.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$here/build.sh" "$tmp/sqlite3.wasm" >/dev/null
-if cmp -s "$tmp/sqlite3.wasm" "$here/../wasm/sqlite3.wasm"; then
-  echo "check.sh: wasm/sqlite3.wasm is reproducible ($(sha256sum "$tmp/sqlite3.wasm" | cut -c1-16))"
-else
-  echo "check.sh: wasm/sqlite3.wasm differs from a fresh build; run sqlite-build/build.sh and commit the result" >&2
-  exit 1
-fi
+status=0
+for f in sqlite3.wasm sqlite3.metered.wasm; do
+  if cmp -s "$tmp/$f" "$here/../wasm/$f"; then
+    echo "check.sh: wasm/$f is reproducible ($(sha256sum "$tmp/$f" | cut -c1-16))"
+  else
+    echo "check.sh: wasm/$f differs from a fresh build; run sqlite-build/build.sh and commit the result" >&2
+    status=1
+  fi
+done
+exit $status

@@ -1,34 +1,42 @@
 package wasm
 
 import (
+	"context"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
 // documentedImports parses the import table of ABI.md: name → "params|results".
 func documentedImports(t *testing.T) map[string]string {
+	return documentedTable(t, "## Imports", "## Exports")
+}
+
+// documentedTable parses the rows `name` | params | results | of ABI.md's
+// section from start to end.
+func documentedTable(t *testing.T, start, end string) map[string]string {
 	t.Helper()
 	doc, err := os.ReadFile("ABI.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(doc), "## Imports")
+	_, rest, ok := strings.Cut(string(doc), start)
 	if !ok {
-		t.Fatal("ABI.md has no Imports section")
+		t.Fatalf("ABI.md has no section %q", start)
 	}
-	rest, _, _ = strings.Cut(rest, "## Exports")
+	rest, _, _ = strings.Cut(rest, end)
 	row := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|([^|]*)\\|([^|]*)\\|")
 	out := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(rest, -1) {
 		out[m[1]] = strings.Join(strings.Fields(m[2]), " ") + "|" + strings.Join(strings.Fields(m[3]), " ")
 	}
 	if len(out) == 0 {
-		t.Fatal("no imports parsed from ABI.md")
+		t.Fatalf("no imports parsed from ABI.md's %q", start)
 	}
 	return out
 }
@@ -74,5 +82,73 @@ func TestImportsAreDocumented(t *testing.T) {
 	for _, m := range compiled.ImportedMemories() {
 		mod, name, _ := m.Import()
 		t.Errorf("module imports memory %s.%s", mod, name)
+	}
+}
+
+// TestMeteredImportsAreDocumented: the metered module (sqlite3.metered.wasm,
+// built beside sqlite3.wasm, not embedded) imports exactly what ABI.md
+// lists for the plain module plus its metered imports, with the documented
+// signatures, the plain module's imports first and in their order; and it
+// exports the functions the plain module exports.
+func TestMeteredImportsAreDocumented(t *testing.T) {
+	metered, err := os.ReadFile("sqlite3.metered.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	compiled, err := r.CompileModule(ctx, metered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := r.CompileModule(ctx, Binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := documentedImports(t)
+	extra := documentedTable(t, "| metered import |", "| metered export |")
+	for name, sig := range extra {
+		if _, dup := documented[name]; dup {
+			t.Errorf("ABI.md documents %s for both modules", name)
+		}
+		documented[name] = sig
+	}
+	imports := compiled.ImportedFunctions()
+	plainImports := plain.ImportedFunctions()
+	if len(imports) != len(plainImports)+len(extra) {
+		t.Errorf("the metered module has %d imports, the plain one %d, ABI.md adds %d", len(imports), len(plainImports), len(extra))
+	}
+	seen := map[string]bool{}
+	for i, f := range imports {
+		mod, name, _ := f.Import()
+		if i < len(plainImports) {
+			if _, plainName, _ := plainImports[i].Import(); plainName != name {
+				t.Errorf("metered import %d is %s, the plain module's is %s", i, name, plainName)
+			}
+		}
+		if mod != ImportModule {
+			t.Errorf("import %s.%s: only module %q is allowed", mod, name, ImportModule)
+			continue
+		}
+		want, ok := documented[name]
+		if !ok {
+			t.Errorf("metered import %s is not documented in ABI.md", name)
+			continue
+		}
+		if got := typeNames(f.ParamTypes()) + "|" + typeNames(f.ResultTypes()); got != want {
+			t.Errorf("metered import %s has signature %q, ABI.md says %q", name, got, want)
+		}
+		seen[name] = true
+	}
+	for name := range documented {
+		if !seen[name] {
+			t.Errorf("ABI.md documents %s, which the metered module does not import", name)
+		}
+	}
+	for name := range plain.ExportedFunctions() {
+		if _, ok := compiled.ExportedFunctions()[name]; !ok {
+			t.Errorf("the metered module does not export %s", name)
+		}
 	}
 }
