@@ -30,6 +30,8 @@ const (
 	OpenCreate        OpenFlags = 0x00000004
 	OpenDeleteOnClose OpenFlags = 0x00000008
 	OpenExclusive     OpenFlags = 0x00000010
+	OpenURI           OpenFlags = 0x00000040 // the name is a file: URI (sqlite3_open_v2 only)
+	OpenMemory        OpenFlags = 0x00000080 // an in-memory database (sqlite3_open_v2 only)
 	OpenMainDB        OpenFlags = 0x00000100
 	OpenTempDB        OpenFlags = 0x00000200
 	OpenTransientDB   OpenFlags = 0x00000400

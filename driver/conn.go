@@ -8,15 +8,7 @@ import (
 	"strings"
 
 	"github.com/stablesqlite/stablesqlite/backend"
-	"github.com/stablesqlite/stablesqlite/backend/heap"
-	"github.com/stablesqlite/stablesqlite/wasm"
-)
-
-const (
-	rcOK        = 0
-	rcInterrupt = 9
-	rcRow       = 100
-	rcDone      = 101
+	"github.com/stablesqlite/stablesqlite/internal/sqlite"
 )
 
 // Conn is a connection: one Wasm instance running one SQLite connection.
@@ -24,8 +16,7 @@ const (
 type Conn struct {
 	cache    stmtCache
 	cb       callbacks
-	inst     *wasm.Instance
-	db       uint32
+	sc       *sqlite.Conn
 	cfg      *config
 	readOnly bool // a read-only transaction is open
 	closed   bool
@@ -49,34 +40,29 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 	}
 	b := cfg.backend
 	if b == nil {
-		b = heap.New() // :memory: needs a backend only for temporary files
+		// A private in-memory database: the files SQLite names (temporary
+		// files, attached databases) are ordinary files, as in any SQLite.
+		f, err := backend.Lookup("file")
+		if err == nil {
+			b, err = f.New(nil)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	inst, err := wasm.New(wasm.Config{Backend: b, MemoryLimit: cfg.memoryLimit})
-	if err != nil {
-		return nil, err
-	}
-	c := &Conn{inst: inst, cfg: cfg}
-	inst.SetCallbackHandler(c.handle)
 	name, flags := cfg.name, cfg.flags
 	if cfg.immutable {
 		// immutable is a URI parameter of SQLite's own.
-		name, flags = "file:"+uriPath(name)+"?immutable=1", flags|openURI
+		name, flags = "file:"+uriPath(name)+"?immutable=1", flags|backend.OpenURI
 	}
-	stop := inst.Watch(ctx)
-	db, rc, err := inst.Open(name, flags)
-	stop()
-	c.db = db
-	if err == nil && rc != rcOK {
-		err = fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, c.error(ctx, rc))
-	}
-	if err == nil {
-		err = c.setup(ctx)
-	}
+	sc, err := sqlite.Open(name, flags, sqlite.Config{Backend: b, MemoryLimit: cfg.memoryLimit})
 	if err != nil {
-		if db != 0 {
-			inst.CloseDB(db)
-		}
-		inst.Close()
+		return nil, fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, err)
+	}
+	c := &Conn{sc: sc, cfg: cfg}
+	sc.SetCallbackHandler(c.handle)
+	if err := c.setup(ctx); err != nil {
+		sc.Close()
 		return nil, err
 	}
 	return c, nil
@@ -84,7 +70,7 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 
 // setup applies the busy timeout and the configured pragmas.
 func (c *Conn) setup(ctx context.Context) error {
-	if _, err := c.inst.BusyTimeout(c.db, int32(c.cfg.busyTimeout.Milliseconds())); err != nil {
+	if err := c.sc.SetBusyTimeout(c.cfg.busyTimeout); err != nil {
 		return err
 	}
 	pragmas := c.cfg.pragmas
@@ -99,58 +85,19 @@ func (c *Conn) setup(ctx context.Context) error {
 	return c.runConnectHooks()
 }
 
-// bg is the context of calls that have none of their own.
-func (c *Conn) bg() context.Context { return context.Background() }
-
-// hostError turns the error of a call into the guest into what the caller
-// sees: the guest's memory too small for what was staged is SQLite's
-// NOMEM, a value too large its TOOBIG, and the connection goes on; a trap
-// breaks the connection (IsValid then reports it, and database/sql drops
-// it), but is never driver.ErrBadConn: the statement may have run part of
-// the way, and database/sql would run it again elsewhere.
-func (c *Conn) hostError(err error) error {
-	switch {
-	case errors.Is(err, wasm.ErrNoMem):
-		return &Error{Code: ErrNoMem, ExtendedCode: ExtendedErrorCode(ErrNoMem), Message: "out of memory", Offset: -1, Cause: err}
-	case errors.Is(err, wasm.ErrTooBig):
-		return &Error{Code: ErrTooBig, ExtendedCode: ExtendedErrorCode(ErrTooBig), Message: "string or blob too big", Offset: -1, Cause: err}
-	}
-	return fmt.Errorf("stablesqlite: %w", err)
-}
-
-// error turns a result code into the error the caller sees: the context's
-// error when the statement was interrupted because ctx ended.
-func (c *Conn) error(ctx context.Context, rc int32) error {
-	if err := c.inst.Err(); err != nil {
-		return c.hostError(err)
-	}
-	if rc&0xff == rcInterrupt && ctx.Err() != nil {
+// fail is the error the caller of a statement interrupted because ctx
+// ended sees: the context's error.
+func fail(ctx context.Context, err error) error {
+	if sqlite.IsInterrupt(err) && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	code, msg := c.inst.Errmsg(c.db)
-	if code == rcOK {
-		code = rc
-	}
-	e := newError(code, msg)
-	e.Offset = c.inst.ErrorOffset(c.db)
-	switch e.Code {
-	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly:
-		e.Cause = c.inst.BackendError()
-	}
-	return e
+	return err
 }
 
 func (c *Conn) execSimple(ctx context.Context, sql string) error {
-	stop := c.inst.Watch(ctx)
+	stop := c.sc.Watch(ctx)
 	defer stop()
-	rc, err := c.inst.ExecSQL(c.db, sql)
-	if err != nil {
-		return c.hostError(err)
-	}
-	if rc != rcOK {
-		return c.error(ctx, rc)
-	}
-	return nil
+	return fail(ctx, c.sc.Exec(sql))
 }
 
 // Prepare implements driver.Conn.
@@ -164,7 +111,7 @@ func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
-	stop := c.inst.Watch(ctx)
+	stop := c.sc.Watch(ctx)
 	defer stop()
 	s, tail, err := c.prepare(ctx, query, true)
 	if err != nil {
@@ -174,7 +121,7 @@ func (c *Conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 		return nil, errors.New("stablesqlite: empty statement")
 	}
 	if !onlyTrivia(query[tail:]) {
-		c.inst.Finalize(s.handle)
+		s.st.Close()
 		return nil, errMultiple
 	}
 	return s, nil
@@ -213,21 +160,11 @@ func onlyTrivia(rest string) bool {
 // prepare compiles the first statement of query; it returns nil when there
 // is none, and the offset of the rest.
 func (c *Conn) prepare(ctx context.Context, query string, persistent bool) (*Stmt, int, error) {
-	h, tail, rc, err := c.inst.Prepare(c.db, query, persistent)
-	if err != nil {
-		return nil, 0, c.hostError(err)
+	st, tail, err := c.sc.Prepare(query, persistent)
+	if err != nil || st == nil {
+		return nil, tail, fail(ctx, err)
 	}
-	if rc != rcOK {
-		return nil, 0, c.error(ctx, rc)
-	}
-	if h == 0 {
-		return nil, tail, nil
-	}
-	n, err := c.inst.ParamCount(h)
-	if err != nil {
-		return nil, 0, c.hostError(err)
-	}
-	return &Stmt{c: c, text: query[:tail], handle: h, nParams: n}, tail, nil
+	return &Stmt{c: c, text: query[:tail], st: st}, tail, nil
 }
 
 // ExecContext implements driver.ExecerContext. The text may hold several
@@ -237,7 +174,7 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
-	stop := c.inst.Watch(ctx)
+	stop := c.sc.Watch(ctx)
 	defer stop()
 	s, tail, err := c.statement(ctx, query)
 	if err != nil {
@@ -253,7 +190,7 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 			res, err = s.exec(ctx)
 		}
 		if !s.cached {
-			c.inst.Finalize(s.handle)
+			s.st.Close()
 		}
 		if err != nil {
 			return nil, err
@@ -276,7 +213,7 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
-	stop := c.inst.Watch(ctx)
+	stop := c.sc.Watch(ctx)
 	defer stop()
 	s, tail, err := c.statement(ctx, query)
 	if err != nil {
@@ -343,7 +280,7 @@ func (c *Conn) evictOldest() {
 		return
 	}
 	s.closed = true
-	c.inst.Finalize(s.handle)
+	s.st.Close()
 }
 
 // release gives back a statement that will not run: a cached one stays
@@ -351,7 +288,7 @@ func (c *Conn) evictOldest() {
 func (s *Stmt) release() {
 	if !s.cached {
 		s.closed = true
-		s.c.inst.Finalize(s.handle)
+		s.st.Close()
 	}
 }
 
@@ -360,7 +297,7 @@ func (c *Conn) check(ctx context.Context) error {
 	if c.closed {
 		return driver.ErrBadConn
 	}
-	if c.inst.Err() != nil {
+	if c.sc.Broken() != nil {
 		return driver.ErrBadConn
 	}
 	return ctx.Err()
@@ -407,7 +344,7 @@ func (t tx) Commit() error {
 	defer t.c.endReadOnly()
 	err := t.c.execSimple(context.Background(), "COMMIT")
 	if err != nil {
-		if auto, _ := t.c.inst.Autocommit(t.c.db); !auto {
+		if !t.c.sc.Autocommit() {
 			t.c.execSimple(context.Background(), "ROLLBACK")
 		}
 	}
@@ -416,7 +353,7 @@ func (t tx) Commit() error {
 
 func (t tx) Rollback() error {
 	defer t.c.endReadOnly()
-	if auto, err := t.c.inst.Autocommit(t.c.db); err == nil && auto {
+	if t.c.sc.Autocommit() {
 		return nil // SQLite already rolled back (after an error that ends it)
 	}
 	return t.c.execSimple(context.Background(), "ROLLBACK")
@@ -435,21 +372,12 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	var err error
-	if c.inst.Err() == nil {
+	if c.sc.Broken() == nil {
 		for _, s := range c.cache.byText {
-			c.inst.Finalize(s.handle)
-		}
-		if rc, cerr := c.inst.CloseDB(c.db); cerr != nil {
-			err = cerr
-		} else if rc != rcOK {
-			err = c.error(context.Background(), rc)
+			s.st.Close()
 		}
 	}
-	if cerr := c.inst.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return c.sc.Close()
 }
 
 // Ping implements driver.Pinger.
@@ -466,13 +394,20 @@ func (c *Conn) ResetSession(ctx context.Context) error {
 }
 
 // IsValid implements driver.Validator.
-func (c *Conn) IsValid() bool { return !c.closed && c.inst.Err() == nil }
+func (c *Conn) IsValid() bool { return !c.closed && c.sc.Broken() == nil }
 
 // Complete reports whether sql ends with a complete SQL statement
 // (sqlite3_complete): a shell uses it to know when to run what was typed.
 func (c *Conn) Complete(sql string) (bool, error) {
-	return c.inst.Complete(sql)
+	return c.sc.Complete(sql)
 }
+
+// Backend returns the storage backend of the connection.
+func (c *Conn) Backend() backend.Backend { return c.sc.Backend() }
+
+// InTransaction reports whether the connection is inside an explicit
+// transaction.
+func (c *Conn) InTransaction() bool { return !c.sc.Autocommit() }
 
 type result struct{ lastID, changes int64 }
 

@@ -34,7 +34,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/stable"
-	"github.com/stablesqlite/stablesqlite/wasm"
+	"github.com/stablesqlite/stablesqlite/internal/guest"
 )
 
 // DriverName is the name the driver registers with database/sql.
@@ -168,7 +168,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	}
 	// Compiled code is made ready in the background from now on, so that
 	// the first connection finds it (or finds it nearer).
-	wasm.Start()
+	guest.Start()
 	return &Connector{cfg: cfg}, nil
 }
 
@@ -185,4 +185,4 @@ func (c *Connector) Driver() driver.Driver { return &Driver{} }
 // reach the on-disk cache (at most the second or so the compiler takes), so
 // that a program that exits right after closing its database leaves the
 // next one a warm start.
-func (c *Connector) Close() error { return wasm.Keep(context.Background()) }
+func (c *Connector) Close() error { return guest.Keep(context.Background()) }

@@ -12,14 +12,6 @@ import (
 	"github.com/stablesqlite/stablesqlite/backend"
 )
 
-// SQLite open flags.
-const (
-	openReadOnly  = 0x1
-	openReadWrite = 0x2
-	openCreate    = 0x4
-	openURI       = 0x40
-)
-
 // uriPath escapes a file name for an SQLite URI.
 func uriPath(name string) string {
 	var b strings.Builder
@@ -52,9 +44,9 @@ func RegisterBackend(name string, b backend.Backend) {
 type config struct {
 	backend      backend.Backend // nil: a private in-memory database
 	name         string          // the file name SQLite opens
-	flags        int32           // SQLITE_OPEN_*
-	pragmas      []string        // statements run on every new connection
-	txlock       string          // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
+	flags        backend.OpenFlags
+	pragmas      []string // statements run on every new connection
+	txlock       string   // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
 	busyTimeout  time.Duration
 	immutable    bool     // the file cannot change: no locks, no journal
 	memoryLimit  int64    // bytes; 0: the wasm default
@@ -65,7 +57,7 @@ type config struct {
 
 // parseDSN reads a DSN (see the package documentation).
 func parseDSN(dsn string) (*config, error) {
-	cfg := &config{flags: openReadWrite | openCreate, txlock: "DEFERRED", busyTimeout: DefaultBusyTimeout, time: defaultTimeRule}
+	cfg := &config{flags: backend.OpenReadWrite | backend.OpenCreate, txlock: "DEFERRED", busyTimeout: DefaultBusyTimeout, time: defaultTimeRule}
 	isURI := strings.HasPrefix(dsn, "file:")
 	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
 	if isURI {
@@ -98,11 +90,11 @@ func parseDSN(dsn string) (*config, error) {
 		case "mode":
 			switch v {
 			case "ro":
-				cfg.flags = openReadOnly
+				cfg.flags = backend.OpenReadOnly
 			case "rw":
-				cfg.flags = openReadWrite
+				cfg.flags = backend.OpenReadWrite
 			case "rwc":
-				cfg.flags = openReadWrite | openCreate
+				cfg.flags = backend.OpenReadWrite | backend.OpenCreate
 			case "memory":
 				memory = true
 			default:

@@ -1,100 +1,56 @@
 package driver
 
-import (
-	"fmt"
-	"strconv"
-)
+import "github.com/stablesqlite/stablesqlite/internal/sqlite"
 
 // ErrorCode is a primary SQLite result code. It is an error, so that
 // errors.Is(err, driver.ErrConstraint) asks whether err has that primary
 // code.
-type ErrorCode int
+type ErrorCode = sqlite.ErrorCode
 
 // ExtendedErrorCode is an extended SQLite result code, as errors.Is
 // target: errors.Is(err, driver.ErrConstraintUnique).
-type ExtendedErrorCode int
+type ExtendedErrorCode = sqlite.ExtendedErrorCode
+
+// Error is an error reported by SQLite: its primary and extended codes,
+// its message, the offset in the SQL text it blames (Offset, -1 for none)
+// and, for I/O, full-storage and cannot-open errors, what the backend said
+// (Cause, which errors.Is and errors.As look into).
+type Error = sqlite.Error
 
 // Primary result codes.
 const (
-	ErrError      ErrorCode = 1
-	ErrInternal   ErrorCode = 2
-	ErrPerm       ErrorCode = 3
-	ErrAbort      ErrorCode = 4
-	ErrBusy       ErrorCode = 5
-	ErrLocked     ErrorCode = 6
-	ErrNoMem      ErrorCode = 7
-	ErrReadOnly   ErrorCode = 8
-	ErrInterrupt  ErrorCode = 9
-	ErrIOErr      ErrorCode = 10
-	ErrCorrupt    ErrorCode = 11
-	ErrNotFound   ErrorCode = 12
-	ErrFull       ErrorCode = 13
-	ErrCantOpen   ErrorCode = 14
-	ErrProtocol   ErrorCode = 15
-	ErrSchema     ErrorCode = 17
-	ErrTooBig     ErrorCode = 18
-	ErrConstraint ErrorCode = 19
-	ErrMismatch   ErrorCode = 20
-	ErrMisuse     ErrorCode = 21
-	ErrRange      ErrorCode = 25
-	ErrNotADB     ErrorCode = 26
+	ErrError      = sqlite.ErrError
+	ErrInternal   = sqlite.ErrInternal
+	ErrPerm       = sqlite.ErrPerm
+	ErrAbort      = sqlite.ErrAbort
+	ErrBusy       = sqlite.ErrBusy
+	ErrLocked     = sqlite.ErrLocked
+	ErrNoMem      = sqlite.ErrNoMem
+	ErrReadOnly   = sqlite.ErrReadOnly
+	ErrInterrupt  = sqlite.ErrInterrupt
+	ErrIOErr      = sqlite.ErrIOErr
+	ErrCorrupt    = sqlite.ErrCorrupt
+	ErrNotFound   = sqlite.ErrNotFound
+	ErrFull       = sqlite.ErrFull
+	ErrCantOpen   = sqlite.ErrCantOpen
+	ErrProtocol   = sqlite.ErrProtocol
+	ErrSchema     = sqlite.ErrSchema
+	ErrTooBig     = sqlite.ErrTooBig
+	ErrConstraint = sqlite.ErrConstraint
+	ErrMismatch   = sqlite.ErrMismatch
+	ErrMisuse     = sqlite.ErrMisuse
+	ErrRange      = sqlite.ErrRange
+	ErrNotADB     = sqlite.ErrNotADB
 )
 
 // Extended result codes users commonly test for.
 const (
-	ErrConstraintCheck      ExtendedErrorCode = 275
-	ErrConstraintForeignKey ExtendedErrorCode = 787
-	ErrConstraintNotNull    ExtendedErrorCode = 1299
-	ErrConstraintPrimaryKey ExtendedErrorCode = 1555
-	ErrConstraintUnique     ExtendedErrorCode = 2067
-	ErrBusySnapshot         ExtendedErrorCode = 517
-	ErrReadOnlyDBMoved      ExtendedErrorCode = 1032
-	ErrIOErrShortRead       ExtendedErrorCode = 522
+	ErrConstraintCheck      = sqlite.ErrConstraintCheck
+	ErrConstraintForeignKey = sqlite.ErrConstraintForeignKey
+	ErrConstraintNotNull    = sqlite.ErrConstraintNotNull
+	ErrConstraintPrimaryKey = sqlite.ErrConstraintPrimaryKey
+	ErrConstraintUnique     = sqlite.ErrConstraintUnique
+	ErrBusySnapshot         = sqlite.ErrBusySnapshot
+	ErrReadOnlyDBMoved      = sqlite.ErrReadOnlyDBMoved
+	ErrIOErrShortRead       = sqlite.ErrIOErrShortRead
 )
-
-func (c ErrorCode) Error() string { return "sqlite: result code " + strconv.Itoa(int(c)) }
-func (c ExtendedErrorCode) Error() string {
-	return "sqlite: extended result code " + strconv.Itoa(int(c))
-}
-
-// Code returns the primary code of an extended code.
-func (c ExtendedErrorCode) Code() ErrorCode { return ErrorCode(c & 0xff) }
-
-// Error is an error reported by SQLite.
-type Error struct {
-	Code         ErrorCode         // primary result code
-	ExtendedCode ExtendedErrorCode // extended result code
-	Message      string            // SQLite's message
-	// Offset is the byte offset, in the SQL text of the statement that
-	// failed, of what SQLite blames (a syntax error's token, an unknown
-	// column), or -1 when it names none.
-	Offset int
-	// Cause is what the storage backend reported, for I/O, full-storage
-	// and cannot-open errors; errors.Is and errors.As look into it.
-	Cause error
-}
-
-func newError(code int32, msg string) *Error {
-	return &Error{Code: ErrorCode(code & 0xff), ExtendedCode: ExtendedErrorCode(code), Message: msg, Offset: -1}
-}
-
-func (e *Error) Error() string {
-	if e.Cause != nil {
-		return fmt.Sprintf("sqlite: %s (%d): %v", e.Message, e.ExtendedCode, e.Cause)
-	}
-	return fmt.Sprintf("sqlite: %s (%d)", e.Message, e.ExtendedCode)
-}
-
-// Unwrap returns the backend's error, if any.
-func (e *Error) Unwrap() error { return e.Cause }
-
-// Is reports whether target is e's primary or extended code.
-func (e *Error) Is(target error) bool {
-	switch t := target.(type) {
-	case ErrorCode:
-		return e.Code == t
-	case ExtendedErrorCode:
-		return e.ExtendedCode == t
-	}
-	return false
-}

@@ -6,7 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stablesqlite/stablesqlite/wasm"
+	"github.com/stablesqlite/stablesqlite/internal/guest"
+	"github.com/stablesqlite/stablesqlite/internal/sqlite"
 )
 
 // FuncFlag qualifies a function written in Go.
@@ -77,36 +78,36 @@ func (cb *callbacks) add(f any) int32 {
 type collation func(a, b string) int
 
 // handle answers one callback from SQLite.
-func (c *Conn) handle(call *wasm.Callback) (any, error) {
+func (c *Conn) handle(call *guest.Callback) (any, error) {
 	cb := &c.cb
 	switch call.Kind {
-	case wasm.CallFunc:
+	case guest.CallFunc:
 		f, _ := cb.funcs[call.ID].(ScalarFunc)
 		if f == nil {
 			return nil, errors.New("stablesqlite: no such function")
 		}
 		return c.goResult(f(call.Args))
-	case wasm.CallStep, wasm.CallInverse, wasm.CallValue, wasm.CallFinal:
+	case guest.CallStep, guest.CallInverse, guest.CallValue, guest.CallFinal:
 		agg, err := cb.aggregate(call)
 		if err != nil {
 			return nil, err
 		}
 		switch call.Kind {
-		case wasm.CallStep:
+		case guest.CallStep:
 			return nil, agg.Step(call.Args)
-		case wasm.CallInverse:
+		case guest.CallInverse:
 			w, ok := agg.(WindowFunc)
 			if !ok {
 				return nil, errors.New("stablesqlite: not a window function")
 			}
 			return nil, w.Inverse(call.Args)
-		case wasm.CallFinal:
+		case guest.CallFinal:
 			delete(cb.aggs, call.Agg)
 		}
 		return c.goResult(agg.Value())
-	case wasm.CallDestroy:
+	case guest.CallDestroy:
 		delete(cb.funcs, call.ID)
-	case wasm.CallCollate:
+	case guest.CallCollate:
 		f, _ := cb.funcs[call.ID].(collation)
 		if f == nil || len(call.Args) != 2 {
 			return 0, nil
@@ -114,16 +115,16 @@ func (c *Conn) handle(call *wasm.Callback) (any, error) {
 		a, _ := call.Args[0].(string)
 		b, _ := call.Args[1].(string)
 		return int64(f(a, b)), nil
-	case wasm.CallCommit:
+	case guest.CallCommit:
 		if cb.onCommit != nil && cb.onCommit() {
 			return int64(1), nil // turns the commit into a rollback
 		}
 		return int64(0), nil
-	case wasm.CallRollback:
+	case guest.CallRollback:
 		if cb.onRoll != nil {
 			cb.onRoll()
 		}
-	case wasm.CallUpdate:
+	case guest.CallUpdate:
 		if cb.onUpdate != nil && len(call.Args) == 4 {
 			op, _ := call.Args[0].(int64)
 			db, _ := call.Args[1].(string)
@@ -137,7 +138,7 @@ func (c *Conn) handle(call *wasm.Callback) (any, error) {
 
 // aggregate returns the aggregate instance of a call, making one for the
 // first step (or for the final of a group with no rows).
-func (cb *callbacks) aggregate(call *wasm.Callback) (AggregateFunc, error) {
+func (cb *callbacks) aggregate(call *guest.Callback) (AggregateFunc, error) {
 	if agg := cb.aggs[call.Agg]; call.Agg != 0 && agg != nil {
 		return agg, nil
 	}
@@ -149,7 +150,7 @@ func (cb *callbacks) aggregate(call *wasm.Callback) (AggregateFunc, error) {
 	if agg == nil {
 		return nil, errors.New("stablesqlite: the aggregate constructor returned nil")
 	}
-	if call.Kind != wasm.CallFinal {
+	if call.Kind != guest.CallFinal {
 		cb.nextID++
 		call.Agg = cb.nextID
 		cb.aggs[call.Agg] = agg
@@ -165,26 +166,22 @@ func (c *Conn) goResult(v any, err error) (any, error) {
 	return v, err
 }
 
-func (c *Conn) createFunction(name string, nArgs int, flags FuncFlag, f any, kind int32) error {
+func (c *Conn) createFunction(name string, nArgs int, flags FuncFlag, f any, kind sqlite.FuncKind) error {
 	if nArgs < -1 || nArgs > 127 {
 		return fmt.Errorf("stablesqlite: %s: %d arguments (want -1 for any, or 0 to 127)", name, nArgs)
 	}
-	return c.register(f, func(id int32) (int32, error) {
-		return c.inst.CreateFunction(c.db, name, int32(nArgs), int32(flags), id, kind)
+	return c.register(f, func(id int32) error {
+		return c.sc.CreateFunction(name, nArgs, int(flags), id, kind)
 	})
 }
 
 // register gives f an id among the connection's callbacks and has create
 // declare it to SQLite; if SQLite refuses, the id is dropped again.
-func (c *Conn) register(f any, create func(id int32) (int32, error)) error {
+func (c *Conn) register(f any, create func(id int32) error) error {
 	id := c.cb.add(f)
-	rc, err := create(id)
-	if err != nil {
-		return err
-	}
-	if rc != rcOK {
+	if err := create(id); err != nil {
 		delete(c.cb.funcs, id)
-		return c.error(c.bg(), rc)
+		return err
 	}
 	return nil
 }
@@ -192,41 +189,41 @@ func (c *Conn) register(f any, create func(id int32) (int32, error)) error {
 // CreateFunction adds a scalar function to this connection; nArgs -1 takes
 // any number of arguments.
 func (c *Conn) CreateFunction(name string, nArgs int, flags FuncFlag, fn ScalarFunc) error {
-	return c.createFunction(name, nArgs, flags, fn, wasm.FuncScalar)
+	return c.createFunction(name, nArgs, flags, fn, sqlite.Scalar)
 }
 
 // CreateAggregate adds an aggregate function; newAgg makes the state of one
 // group.
 func (c *Conn) CreateAggregate(name string, nArgs int, flags FuncFlag, newAgg func() AggregateFunc) error {
-	return c.createFunction(name, nArgs, flags, newAgg, wasm.FuncAggregate)
+	return c.createFunction(name, nArgs, flags, newAgg, sqlite.Aggregate)
 }
 
 // CreateWindow adds an aggregate that also works as a window function.
 func (c *Conn) CreateWindow(name string, nArgs int, flags FuncFlag, newWin func() WindowFunc) error {
 	newAgg := func() AggregateFunc { return newWin() }
-	return c.createFunction(name, nArgs, flags, newAgg, wasm.FuncWindow)
+	return c.createFunction(name, nArgs, flags, newAgg, sqlite.Window)
 }
 
 // CreateCollation adds a collation: cmp returns a negative number, zero or a
 // positive number as a sorts before, with or after b.
 func (c *Conn) CreateCollation(name string, cmp func(a, b string) int) error {
-	return c.register(collation(cmp), func(id int32) (int32, error) {
-		return c.inst.CreateCollation(c.db, name, id)
+	return c.register(collation(cmp), func(id int32) error {
+		return c.sc.CreateCollation(name, id)
 	})
 }
 
 func (c *Conn) setHooks() error {
-	var mask int32
+	var hooks sqlite.Hooks
 	if c.cb.onCommit != nil {
-		mask |= wasm.HookCommit
+		hooks |= sqlite.HookCommit
 	}
 	if c.cb.onRoll != nil {
-		mask |= wasm.HookRollback
+		hooks |= sqlite.HookRollback
 	}
 	if c.cb.onUpdate != nil {
-		mask |= wasm.HookUpdate
+		hooks |= sqlite.HookUpdate
 	}
-	return c.inst.SetHooks(c.db, mask)
+	return c.sc.SetHooks(hooks)
 }
 
 // SetCommitHook calls fn before every commit; if it returns true the commit

@@ -18,7 +18,7 @@ func BackendOf(conn *sql.Conn) (backend.Backend, error) {
 		if !ok {
 			return fmt.Errorf("stablesqlite: %T is not a stablesqlite connection", dc)
 		}
-		b = c.inst.Backend()
+		b = c.Backend()
 		return nil
 	})
 	return b, err
@@ -95,9 +95,8 @@ func runMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error, q
 func txOpen(conn *sql.Conn) (bool, error) {
 	var open bool
 	err := conn.Raw(func(dc any) error {
-		auto, err := dc.(*Conn).inst.Autocommit(dc.(*Conn).db)
-		open = !auto
-		return err
+		open = dc.(*Conn).InTransaction()
+		return nil
 	})
 	return open, err
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stablesqlite/stablesqlite/wasm"
+	"github.com/stablesqlite/stablesqlite/internal/guest"
 )
 
 // Rows is a result set.
@@ -58,20 +58,11 @@ func (r *Rows) ColumnTypeScanType(i int) reflect.Type {
 // step moves to the next row, which is then readable with read until the
 // next call on the connection; it reports whether there is one.
 func (r *Rows) step() (bool, error) {
-	c := r.s.c
-	rc, err := c.inst.Step(r.s.handle, len(r.names))
-	if err != nil {
-		r.done = true
-		return false, r.s.c.hostError(err)
+	row, err := r.s.st.Step(len(r.names))
+	if !row {
+		r.done = true // SQLite has reset the statement
 	}
-	if rc == rcRow {
-		return true, nil
-	}
-	r.done = true // SQLite has reset the statement
-	if rc == rcDone {
-		return false, nil
-	}
-	return false, c.error(r.ctx, rc)
+	return row, fail(r.ctx, err)
 }
 
 // Next implements driver.Rows.
@@ -85,7 +76,7 @@ func (r *Rows) Next(dest []driver.Value) error {
 	if err := r.s.c.check(r.ctx); err != nil {
 		return err
 	}
-	stop := r.s.c.inst.Watch(r.ctx)
+	stop := r.s.c.sc.Watch(r.ctx)
 	defer stop()
 	row, err := r.step()
 	if err != nil {
@@ -101,16 +92,16 @@ func (r *Rows) Next(dest []driver.Value) error {
 // read converts the current row in guest memory into dest.
 func (r *Rows) read(dest []driver.Value) {
 	tr := &r.s.c.cfg.time
-	row := r.s.c.inst.Row(len(dest))
+	row := r.s.st.Row(len(dest))
 	for k := range dest {
 		switch row.Type(k) {
-		case wasm.TypeInteger:
+		case guest.TypeInteger:
 			dest[k] = tr.fromInt(row.Int(k), r.kinds[k])
-		case wasm.TypeFloat:
+		case guest.TypeFloat:
 			dest[k] = tr.fromFloat(row.Float(k), r.kinds[k])
-		case wasm.TypeText:
+		case guest.TypeText:
 			dest[k] = tr.fromText(row.Bytes(k), r.kinds[k])
-		case wasm.TypeBlob:
+		case guest.TypeBlob:
 			// Not copied: the bytes stay as they are in guest memory until
 			// the statement's next call, which is as long as database/sql
 			// lets them be seen (it copies them for every destination but
@@ -142,12 +133,10 @@ func (r *Rows) Close() error {
 	}
 	if s.ownedByRows {
 		s.closed = true
-		_, err := s.c.inst.Finalize(s.handle)
-		return err
+		return s.st.Close()
 	}
 	if !r.done {
-		_, err := s.c.inst.Reset(s.handle)
-		return err
+		return s.st.Reset()
 	}
 	return nil
 }

@@ -10,15 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stablesqlite/stablesqlite/wasm"
+	"github.com/stablesqlite/stablesqlite/internal/sqlite"
 )
 
 // Stmt is a prepared statement.
 type Stmt struct {
 	c           *Conn
 	text        string // the SQL, to prepare it again after a schema change
-	handle      uint32
-	nParams     int
+	st          *sqlite.Stmt
 	names       []string // parameter names without their prefix, by index-1; loaded on first use
 	ownedByRows bool     // finalized when its rows close
 	cached      bool     // kept in the connection's statement cache
@@ -34,7 +33,7 @@ var (
 
 // NumInput returns the number of parameters, so database/sql checks the
 // argument count of every call.
-func (s *Stmt) NumInput() int { return s.nParams }
+func (s *Stmt) NumInput() int { return s.st.ParamCount() }
 
 // Close finalizes the statement.
 func (s *Stmt) Close() error {
@@ -48,8 +47,7 @@ func (s *Stmt) Close() error {
 	if s.c.closed {
 		return nil
 	}
-	_, err := s.c.inst.Finalize(s.handle)
-	return err
+	return s.st.Close()
 }
 
 // Exec implements driver.Stmt.
@@ -75,7 +73,7 @@ func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	stop := s.c.inst.Watch(ctx)
+	stop := s.c.sc.Watch(ctx)
 	defer stop()
 	if err := s.bindAll(args); err != nil {
 		return nil, err
@@ -88,7 +86,7 @@ func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	stop := s.c.inst.Watch(ctx)
+	stop := s.c.sc.Watch(ctx)
 	defer stop()
 	return s.query(ctx, args)
 }
@@ -118,14 +116,8 @@ func (s *Stmt) bindAll(args []driver.NamedValue) error {
 }
 
 func (s *Stmt) exec(ctx context.Context) (result, error) {
-	rc, lastID, changes, err := s.c.inst.Exec(s.c.db, s.handle)
-	if err != nil {
-		return result{}, s.c.hostError(err)
-	}
-	if rc != rcOK {
-		return result{}, s.c.error(ctx, rc)
-	}
-	return result{lastID, changes}, nil
+	r, err := s.st.Exec()
+	return result{r.LastInsertID, r.Changes}, fail(ctx, err)
 }
 
 // query stages the arguments and returns the rows of the statement. It
@@ -133,19 +125,16 @@ func (s *Stmt) exec(ctx context.Context) (result, error) {
 // that binds the arguments), so a result set that is never read takes no
 // lock and blocks no writer.
 func (s *Stmt) query(ctx context.Context, args []driver.NamedValue) (*Rows, error) {
-	names, decl, err := s.c.inst.Columns(s.handle)
-	if errors.Is(err, wasm.ErrExpired) {
+	names, decl, err := s.st.Columns()
+	if errors.Is(err, sqlite.ErrExpired) {
 		// The connection changed the schema since the statement was
 		// prepared: SQLite would prepare it again at its first step, after
 		// its columns were handed out. Do it now.
 		if err = s.reprepare(ctx); err == nil {
-			names, decl, err = s.c.inst.Columns(s.handle)
+			names, decl, err = s.st.Columns()
 		}
 	}
 	if err != nil {
-		if s.c.inst.Err() != nil {
-			return nil, s.c.hostError(err)
-		}
 		return nil, err
 	}
 	if err := s.bindAll(args); err != nil {
@@ -185,8 +174,8 @@ func (s *Stmt) reprepare(ctx context.Context) error {
 	if fresh == nil {
 		return errors.New("stablesqlite: statement vanished on preparing it again")
 	}
-	s.c.inst.Finalize(s.handle)
-	s.handle, s.nParams, s.names = fresh.handle, fresh.nParams, nil
+	s.st.Close()
+	s.st, s.names = fresh.st, nil
 	return nil
 }
 
@@ -196,21 +185,21 @@ func (s *Stmt) reprepare(ctx context.Context) error {
 // parameters with its name, which is recorded in named. It returns how many
 // argument positions it consumed.
 func (s *Stmt) bind(args []driver.NamedValue, first int, named map[string]bool) (int, error) {
-	inst := s.c.inst
-	if err := inst.ResetArgs(s.handle, s.nParams); err != nil {
-		return 0, s.c.hostError(err)
+	nParams := s.st.ParamCount()
+	if err := s.st.ClearArgs(nParams); err != nil {
+		return 0, err
 	}
-	if s.nParams == 0 {
+	if nParams == 0 {
 		return 0, nil
 	}
 	var small [64]bool
 	bound := small[:0]
-	if s.nParams <= len(small) {
-		bound = small[:s.nParams]
+	if nParams <= len(small) {
+		bound = small[:nParams]
 	} else {
-		bound = make([]bool, s.nParams)
+		bound = make([]bool, nParams)
 	}
-	window := args[min(first, len(args)):min(first+s.nParams, len(args))]
+	window := args[min(first, len(args)):min(first+nParams, len(args))]
 	for k, a := range window {
 		if a.Name != "" {
 			continue
@@ -260,11 +249,11 @@ func paramLabel(names []string, k int) string {
 // loadNames reads the parameter names, without their :, @ or $ prefix;
 // ?NNN parameters keep no name, since they are positional.
 func (s *Stmt) loadNames() error {
-	s.names = make([]string, s.nParams)
+	s.names = make([]string, s.st.ParamCount())
 	for k := range s.names {
-		n, err := s.c.inst.ParamName(s.handle, k+1)
+		n, err := s.st.ParamName(k + 1)
 		if err != nil {
-			return s.c.hostError(err)
+			return err
 		}
 		if n != "" && strings.ContainsRune(":@$", rune(n[0])) {
 			s.names[k] = n[1:]
@@ -293,47 +282,43 @@ func checkAllUsed(args []driver.NamedValue, consumed int, named map[string]bool)
 
 // setArg stages one argument value.
 func (s *Stmt) setArg(k int, v driver.Value) error {
-	inst := s.c.inst
-	var err error
+	st := s.st
 	switch v := v.(type) {
 	case nil:
-		inst.ArgNull(k)
+		st.BindNull(k)
 	case int64:
-		inst.ArgInt(k, v)
+		st.BindInt(k, v)
 	case int:
-		inst.ArgInt(k, int64(v))
+		st.BindInt(k, int64(v))
 	case int8, int16, int32:
-		inst.ArgInt(k, reflect.ValueOf(v).Int())
+		st.BindInt(k, reflect.ValueOf(v).Int())
 	case uint, uint8, uint16, uint32, uint64: // CheckNamedValue let through only those that fit
-		inst.ArgInt(k, int64(reflect.ValueOf(v).Uint()))
+		st.BindInt(k, int64(reflect.ValueOf(v).Uint()))
 	case float64:
-		inst.ArgFloat(k, v)
+		st.BindFloat(k, v)
 	case bool:
 		if v {
-			inst.ArgInt(k, 1)
+			st.BindInt(k, 1)
 		} else {
-			inst.ArgInt(k, 0)
+			st.BindInt(k, 0)
 		}
 	case string:
-		err = inst.ArgText(k, v)
+		return st.BindText(k, v)
 	case []byte:
 		if v == nil {
-			inst.ArgNull(k)
-		} else {
-			err = inst.ArgBlob(k, v)
+			st.BindNull(k)
+			return nil
 		}
+		return st.BindBlob(k, v)
 	case time.Time:
 		switch e := s.c.cfg.time.encode(v).(type) {
 		case int64:
-			inst.ArgInt(k, e)
+			st.BindInt(k, e)
 		case string:
-			err = inst.ArgText(k, e)
+			return st.BindText(k, e)
 		}
 	default:
 		return fmt.Errorf("stablesqlite: cannot bind a %T", v)
-	}
-	if err != nil {
-		return s.c.hostError(err)
 	}
 	return nil
 }

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/tetratelabs/wazero"
 )
 
 // CacheDirEnv names the environment variable that sets where compiled code
@@ -20,6 +18,15 @@ const CacheDirEnv = "STABLESQLITE_CACHE_DIR"
 // after its own version, and writes entries to a temporary file it then
 // renames: another module or another wazero never reads them, and any
 // number of processes may fill and read one directory at once.
+//
+// To fill it ahead of time (a container image with a read-only file
+// system), run any program that opens a database once with the directory
+// set, for example the shell:
+//
+//	STABLESQLITE_CACHE_DIR=/app/wasm-cache stablesqlite :memory: 'select 1'
+//
+// and set the same directory when the image runs: a cache directory that
+// cannot be written is only read.
 var (
 	cacheMu     sync.Mutex
 	cacheChosen bool   // the directory has been decided (at the first instance)
@@ -88,30 +95,4 @@ func chooseCacheDir() string {
 		}
 	}
 	return dir
-}
-
-// writable reports whether new entries can be created in dir.
-func writable(dir string) bool {
-	f, err := os.CreateTemp(dir, ".probe-*")
-	if err != nil {
-		return false
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return true
-}
-
-// newCache returns wazero's compilation cache over dir ("" for memory
-// only). readOnly says that dir cannot take new entries: compiling into it
-// would fail when wazero writes the entry, so the caller compiles into an
-// in-memory cache instead when the entry it needs is missing.
-func newCache(dir string) (c wazero.CompilationCache, readOnly bool) {
-	if dir == "" {
-		return wazero.NewCompilationCache(), false
-	}
-	c, err := wazero.NewCompilationCacheWithDir(dir)
-	if err != nil {
-		return wazero.NewCompilationCache(), false
-	}
-	return c, !writable(dir)
 }

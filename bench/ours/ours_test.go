@@ -7,14 +7,12 @@
 package ours
 
 import (
-	"context"
 	"database/sql"
 	"net/url"
 	"testing"
 
 	"github.com/stablesqlite/stablesqlite/backend/heap"
 	_ "github.com/stablesqlite/stablesqlite/driver" // registers "stablesqlite"
-	"github.com/stablesqlite/stablesqlite/wasm"
 
 	"github.com/stablesqlite/stablesqlite/bench/workload"
 )
@@ -28,58 +26,32 @@ var stablePragmas = []workload.Pragma{
 	workload.DefaultPragmas[2],
 }
 
-// settle waits for the compiled code, which a fresh process makes ready in
-// the background from its first sql.Open.
-func settle(tb testing.TB) {
-	if err := wasm.Ready(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// compiled waits, in the benchmark process, for the compiled code (loaded
-// from the cache or compiled), so that the in-process workloads measure the
-// steady state. The child processes do not wait: they measure what a fresh
-// process sees.
-func compiled(tb testing.TB) {
-	if !workload.InChild() {
-		if err := wasm.Ready(context.Background()); err != nil {
-			tb.Fatal(err)
-		}
-	}
-}
-
 var (
 	file = workload.Driver{
 		Name: "OursFile",
 		Open: func(tb testing.TB, path string) *sql.DB {
-			compiled(tb)
 			return workload.Open(tb, "stablesqlite", path)
 		},
-		Settle: settle,
 	}
 	// The heap database is named by the path (it is never written there)
 	// and dropped when the test ends.
 	heapDrv = workload.Driver{
 		Name: "OursHeap",
 		Open: func(tb testing.TB, path string) *sql.DB {
-			compiled(tb)
 			tb.Cleanup(func() { heap.Default.Drop(path) }) // runs after the pool's Close
 			return workload.Open(tb, "stablesqlite", "file:"+path+"?vfs=heap")
 		},
 		InMemory: true,
-		Settle:   settle,
 	}
 	// One in-process stable memory per path, holding main.db. Named
 	// memories live as long as the process.
 	stableDrv = workload.Driver{
 		Name: "OursStable",
 		Open: func(tb testing.TB, path string) *sql.DB {
-			compiled(tb)
 			return workload.Open(tb, "stablesqlite", "file:main.db?vfs=stable&memory="+url.QueryEscape(path), stablePragmas...)
 		},
 		Pragmas:  stablePragmas,
 		InMemory: true,
-		Settle:   settle,
 	}
 )
 

@@ -89,9 +89,6 @@ func Child(t *testing.T, drivers ...Driver) {
 			t.Fatal(err)
 		}
 		use(c0)
-		if d.Settle != nil {
-			d.Settle(t)
-		}
 		before := settledRSS(t)
 		conns := make([]*sql.Conn, IdleConns)
 		for i := range conns {

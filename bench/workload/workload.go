@@ -48,11 +48,6 @@ type Driver struct {
 	// InMemory says the database lives in the process's memory, so nothing
 	// of it survives into a fresh process: FirstQuery is skipped.
 	InMemory bool
-	// Settle, if set, waits for the driver's one-time start-up work that
-	// runs in the background (ours loads or compiles the Wasm module from
-	// sql.Open on), so that Memory/IdleConn measures connections, not that
-	// work.
-	Settle func(tb testing.TB)
 }
 
 // Run runs every workload as a sub-benchmark of b:

@@ -1,7 +1,8 @@
-package wasm
+package guest
 
 import (
 	"context"
+	"github.com/stablesqlite/stablesqlite/wasm"
 	"os"
 	"regexp"
 	"slices"
@@ -21,7 +22,7 @@ func documentedImports(t *testing.T) map[string]string {
 // section from start to end.
 func documentedTable(t *testing.T, start, end string) map[string]string {
 	t.Helper()
-	doc, err := os.ReadFile("ABI.md")
+	doc, err := os.ReadFile("../../wasm/ABI.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestImportsAreDocumented(t *testing.T) {
 // signatures, the plain module's imports first and in their order; and it
 // exports the functions the plain module exports.
 func TestMeteredImportsAreDocumented(t *testing.T) {
-	metered, err := os.ReadFile("sqlite3.metered.wasm")
+	metered, err := os.ReadFile("../../wasm/sqlite3.metered.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestMeteredImportsAreDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := r.CompileModule(ctx, Binary)
+	plain, err := r.CompileModule(ctx, wasm.Binary)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,10 @@
-package wasm
+package guest
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"path/filepath"
 	"testing"
 
@@ -33,8 +34,8 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 	const off = 5<<30 + 123
 	stack := []uint64{uint64(h), off, uint64(buf), 8}
 	volWrite(ctx, inst.mod, stack)
-	if rc := int32(stack[0]); rc != rcOK {
-		t.Fatalf("vol_write at 5 GiB: rc %d", rc)
+	if code := rc.Code(stack[0]); code != rc.OK {
+		t.Fatalf("vol_write at 5 GiB: rc %d", code)
 	}
 	got := make([]byte, 8)
 	if _, err := v.ReadAt(got, off); err != nil || string(got) != "far away" {
@@ -43,14 +44,14 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 	inst.mem.Write(buf, make([]byte, 8))
 	stack = []uint64{uint64(h), off, uint64(buf), 8}
 	volRead(ctx, inst.mod, stack)
-	if back, _ := inst.mem.Read(buf, 8); int32(stack[0]) != rcOK || !bytes.Equal(back, []byte("far away")) {
+	if back, _ := inst.mem.Read(buf, 8); rc.Code(stack[0]) != rc.OK || !bytes.Equal(back, []byte("far away")) {
 		t.Fatalf("vol_read at 5 GiB: rc %d, %q", int32(stack[0]), back)
 	}
 	// A short read zero-fills and says so.
 	inst.mem.Write(buf, []byte("xxxxxxxxxxxxxxxx"))
 	stack = []uint64{uint64(h), off + 4, uint64(buf), 16}
 	volRead(ctx, inst.mod, stack)
-	if back, _ := inst.mem.Read(buf, 16); int32(stack[0]) != rcIOErrShortRead || !bytes.Equal(back, append([]byte("away"), make([]byte, 12)...)) {
+	if back, _ := inst.mem.Read(buf, 16); rc.Code(stack[0]) != rc.IOErrShortRead || !bytes.Equal(back, append([]byte("away"), make([]byte, 12)...)) {
 		t.Fatalf("short read: rc %d, %q", int32(stack[0]), back)
 	}
 	// Pointers past the guest's memory, unknown handles and negative offsets.
@@ -91,7 +92,7 @@ func TestHostOffsetsAndBounds(t *testing.T) {
 			return int32(s[0])
 		},
 	} {
-		if rc := call(); rc == rcOK {
+		if code := call(); code == int32(rc.OK) {
 			t.Errorf("%s: rc OK", name)
 		}
 	}
@@ -133,13 +134,8 @@ func FuzzHostFunctions(f *testing.F) {
 		}
 		defer inst.Close()
 		defer inst.Watch(context.Background())()
-		db, rc, err := inst.Open(name, 6)
-		if err != nil || rc != 0 {
-			t.Fatal(rc, err)
-		}
-		if rc, err := inst.ExecSQL(db, "pragma journal_mode=wal; create table t(x); insert into t values (1)"); err != nil || rc != 0 {
-			t.Fatal(rc, err)
-		}
+		db := open(t, inst, name)
+		execOK(t, inst, db, "pragma journal_mode=wal; create table t(x); insert into t values (1)")
 		h := funcs[int(which)%len(funcs)]
 		stack := make([]uint64, max(len(h.params), len(h.results)))
 		for k := range h.params {

@@ -1,17 +1,13 @@
-// Package wasm runs SQLite compiled to WebAssembly (sqlite3.wasm, embedded)
-// in wazero, and implements the host side of its ABI over a
-// backend.Backend. ABI.md documents every import and export.
-//
-// Each connection gets its own Instance (its own linear memory) of one
-// module compiled once per process. Compiled code is kept on disk between
-// processes (see CacheDir), so only the first process on a machine
-// compiles (half a second on two cores); every later one loads the code in
-// milliseconds (see warmstart.go).
-package wasm
+// Package guest runs sqlite3.wasm (package wasm) in wazero: the engine
+// that compiles it once per process or loads it from the compilation cache
+// (warmstart.go), an Instance per connection with its own linear memory,
+// and the host side of the module's ABI (wasm/ABI.md) over a
+// backend.Backend. Its calls are raw, handles and result codes; package
+// sqlite is the typed layer over them.
+package guest
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"os"
 	"runtime"
@@ -19,21 +15,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/stablesqlite/stablesqlite/wasm"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 )
-
-// Binary is the embedded SQLite module.
-//
-//go:embed sqlite3.wasm
-var Binary []byte
-
-// EngineEnv names the environment variable that chooses how the module
-// runs: unset or "compiler", compiled code (from the compilation cache, or
-// the compiler); "interpreter", wazero's interpreter, which compiles
-// nothing (some tens of times slower: for systems that cannot map
-// executable memory).
-const EngineEnv = "STABLESQLITE_ENGINE"
 
 // DefaultMemoryLimit is an instance's memory limit, in bytes, when the
 // caller sets none: all that wasm32 addresses, so that values as large as
@@ -74,7 +59,7 @@ func newEngine() *engine { return &engine{done: make(chan struct{}), kept: make(
 // driver calls it when a database is opened, so that the work overlaps
 // with what the program does before its first statement.
 func Start() {
-	if os.Getenv(EngineEnv) != "interpreter" {
+	if os.Getenv(wasm.EngineEnv) != "interpreter" {
 		defaultEngine.start()
 	}
 }
@@ -130,7 +115,7 @@ func (e *engine) start() {
 // compiler, filling the cache for the processes that come after.
 func (e *engine) load() {
 	defer close(e.done)
-	dir := CacheDir()
+	dir := wasm.CacheDir()
 	if m, ok := warmStart(dir); ok {
 		e.compiled, e.warmStart = m, true
 		close(e.kept)
@@ -144,9 +129,9 @@ func (e *engine) load() {
 
 // pick returns the module a new instance runs on.
 func (e *engine) pick() (*module, error) {
-	if os.Getenv(EngineEnv) == "interpreter" {
+	if os.Getenv(wasm.EngineEnv) == "interpreter" {
 		e.interpOnce.Do(func() {
-			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), Binary)
+			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), wasm.Binary)
 		})
 		return e.interp, e.interpErr
 	}

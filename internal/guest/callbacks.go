@@ -1,9 +1,10 @@
-package wasm
+package guest
 
 import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"math"
 
 	"github.com/tetratelabs/wazero/api"
@@ -25,8 +26,6 @@ const (
 	CallRollback CallbackKind = 9  // rollback hook
 	CallUpdate   CallbackKind = 10 // update hook: Args are op, database, table, rowid
 )
-
-const slotError = 6 // slot type of an error result
 
 // Callback is one call from SQLite into Go.
 type Callback struct {
@@ -53,12 +52,12 @@ const maxCallbackArgs = 32767
 func readSlots(mem api.Memory, p uint32, n int) ([]any, bool) {
 	// Check the count before allocating for it: SQLite passes at most
 	// 32,767 arguments, and their slots must lie in guest memory.
-	if n > maxCallbackArgs || uint64(p)+uint64(n)*slotSize > uint64(mem.Size()) {
+	if n > maxCallbackArgs || uint64(p)+uint64(n)*SlotSize > uint64(mem.Size()) {
 		return nil, false
 	}
 	args := make([]any, n)
 	for k := range args {
-		s, ok := mem.Read(p+uint32(k)*slotSize, slotSize)
+		s, ok := mem.Read(p+uint32(k)*SlotSize, SlotSize)
 		if !ok {
 			return nil, false
 		}
@@ -98,7 +97,7 @@ func callback(ctx context.Context, mod api.Module, stack []uint64) {
 	if aux != 0 {
 		v, ok := mem.ReadUint32Le(aux)
 		if !ok {
-			ret(stack, rcError)
+			ret(stack, rc.Error)
 			return
 		}
 		cb.Agg = int32(v)
@@ -106,7 +105,7 @@ func callback(ctx context.Context, mod api.Module, stack []uint64) {
 	args, ok := readSlots(mem, argv, max(int(argc), 0))
 	if !ok || e.handler == nil {
 		e.writeResult(mem, result, nil, fmt.Errorf("stablesqlite: bad callback"))
-		ret(stack, rcError)
+		ret(stack, rc.Error)
 		return
 	}
 	cb.Args = args
@@ -115,7 +114,7 @@ func callback(ctx context.Context, mod api.Module, stack []uint64) {
 		mem.WriteUint32Le(aux, uint32(cb.Agg))
 	}
 	e.writeResult(mem, result, v, err)
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func safeCall(h CallbackHandler, cb *Callback) (v any, err error) {
@@ -144,7 +143,7 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 		typ, length, value = t, uint32(len(b)), uint64(p)
 	}
 	if err != nil {
-		bytesResult([]byte(err.Error()), slotError)
+		bytesResult([]byte(err.Error()), typeError)
 	} else {
 		switch v := v.(type) {
 		case nil:
@@ -171,59 +170,24 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 			}
 			bytesResult(v, TypeBlob)
 		default:
-			bytesResult([]byte(fmt.Sprintf("stablesqlite: a Go function returned an unsupported %T", v)), slotError)
+			bytesResult([]byte(fmt.Sprintf("stablesqlite: a Go function returned an unsupported %T", v)), typeError)
 		}
 	}
-	putSlot(mem, at, typ, length, value)
+	PutSlot(mem, at, typ, length, value)
 }
 
 // guestMalloc allocates guest memory from inside a host function (a call
 // back into the guest, on its own stack).
 func (e *env) guestMalloc(n uint32) (uint32, bool) {
 	i := e.inst
+	fn := i.fns[FnMalloc]
+	if fn == nil {
+		fn = i.mod.ExportedFunction(funcNames[FnMalloc])
+		i.fns[FnMalloc] = fn
+	}
 	i.cbStack[0] = uint64(n)
-	if err := i.fn(&i.fMalloc).CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
+	if err := fn.CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
 		return 0, false
 	}
 	return uint32(i.cbStack[0]), true
-}
-
-// Function kinds for CreateFunction.
-const (
-	FuncScalar    = 0
-	FuncAggregate = 1
-	FuncWindow    = 2
-)
-
-// CreateFunction registers a function whose calls reach the callback
-// handler with id (sqlite3_create_function_v2 / create_window_function).
-func (i *Instance) CreateFunction(db uint32, name string, nArg, flags int32, id int32, kind int32) (int32, error) {
-	p, err := i.cstring(name, 0)
-	if err != nil {
-		return 0, err
-	}
-	return i.call32(&i.fCreateFunc, uint64(db), uint64(p), uint64(uint32(nArg)), uint64(uint32(flags)), uint64(uint32(id)), uint64(uint32(kind)))
-}
-
-// CreateCollation registers a collation whose comparisons reach the
-// callback handler with id.
-func (i *Instance) CreateCollation(db uint32, name string, id int32) (int32, error) {
-	p, err := i.cstring(name, 0)
-	if err != nil {
-		return 0, err
-	}
-	return i.call32(&i.fCreateColl, uint64(db), uint64(p), uint64(uint32(id)))
-}
-
-// Hook bits for SetHooks.
-const (
-	HookCommit   = 1
-	HookRollback = 2
-	HookUpdate   = 4
-)
-
-// SetHooks turns the commit, rollback and update hooks on or off.
-func (i *Instance) SetHooks(db uint32, mask int32) error {
-	_, err := i.call(&i.fHooks, uint64(db), uint64(uint32(mask)))
-	return err
 }

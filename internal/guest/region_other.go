@@ -1,6 +1,6 @@
 //go:build !unix
 
-package wasm
+package guest
 
 // region is, where the system offers no way to reserve address space, a
 // Go slice that grows by copying (as wazero's own allocator does).

@@ -1,4 +1,4 @@
-package wasm
+package guest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package wasm
+package guest
 
 import (
 	"context"
@@ -10,42 +10,13 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/heap"
+	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
 // ImportModule is the name of the module's only import module.
 const ImportModule = "stablesqlite"
-
-// SQLite result codes the host returns.
-const (
-	rcOK              = 0
-	rcError           = 1
-	rcBusy            = 5
-	rcReadOnly        = 8
-	rcIOErr           = 10
-	rcFull            = 13
-	rcCantOpen        = 14
-	rcIOErrRead       = rcIOErr | 1<<8
-	rcIOErrShortRead  = rcIOErr | 2<<8
-	rcIOErrWrite      = rcIOErr | 3<<8
-	rcIOErrFsync      = rcIOErr | 4<<8
-	rcIOErrTruncate   = rcIOErr | 6<<8
-	rcIOErrFstat      = rcIOErr | 7<<8
-	rcIOErrUnlock     = rcIOErr | 8<<8
-	rcIOErrDelete     = rcIOErr | 10<<8
-	rcIOErrAccess     = rcIOErr | 13<<8
-	rcIOErrCheckRes   = rcIOErr | 14<<8
-	rcIOErrLock       = rcIOErr | 15<<8
-	rcIOErrClose      = rcIOErr | 16<<8
-	rcIOErrShmOpen    = rcIOErr | 18<<8
-	rcIOErrShmLock    = rcIOErr | 20<<8
-	rcIOErrShmMap     = rcIOErr | 21<<8
-	rcIOErrDeleteNone = rcIOErr | 23<<8
-	rcIOErrBeginAtom  = rcIOErr | 29<<8
-	rcIOErrCommitAtom = rcIOErr | 30<<8
-	rcIOErrRollAtom   = rcIOErr | 31<<8
-)
 
 // SQLite file-control opcodes that reach the host.
 const (
@@ -58,7 +29,7 @@ const (
 // rc maps a backend error to a SQLite result code (ioerr is the code for an
 // I/O error of the operation at hand) and keeps the error, so that the
 // driver can tell the user what the backend said.
-func (e *env) rc(err error, ioerr int32) int32 {
+func (e *env) code(err error, ioerr rc.Code) rc.Code {
 	if err != nil {
 		e.lastErr = err
 	}
@@ -66,16 +37,16 @@ func (e *env) rc(err error, ioerr int32) int32 {
 }
 
 // rcFor maps a backend error to a SQLite result code.
-func rcFor(err error, ioerr int32) int32 {
+func rcFor(err error, ioerr rc.Code) rc.Code {
 	switch {
 	case err == nil:
-		return rcOK
+		return rc.OK
 	case errors.Is(err, backend.ErrBusy):
-		return rcBusy
+		return rc.Busy
 	case errors.Is(err, backend.ErrFull):
-		return rcFull
+		return rc.Full
 	case errors.Is(err, backend.ErrReadOnly):
-		return rcReadOnly
+		return rc.ReadOnly
 	}
 	return ioerr
 }
@@ -138,7 +109,7 @@ func exportHost(ctx context.Context, r wazero.Runtime) error {
 	return err
 }
 
-func ret(stack []uint64, rc int32) { stack[0] = api.EncodeI32(rc) }
+func ret(stack []uint64, code rc.Code) { stack[0] = api.EncodeI32(int32(code)) }
 
 // guestName reads a file name from guest memory.
 func guestName(mod api.Module, ptr, n uint32) (string, bool) {
@@ -155,7 +126,7 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	ptr, n, flags, out := uint32(stack[1]), uint32(stack[2]), backend.OpenFlags(uint32(stack[3])), uint32(stack[4])
 	name, ok := guestName(mod, ptr, n)
 	if !ok || b == nil {
-		ret(stack, rcCantOpen)
+		ret(stack, rc.CantOpen)
 		return
 	}
 	var v backend.Volume
@@ -169,9 +140,9 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	if err != nil {
 		e.lastErr = err
 		if errors.Is(err, backend.ErrFull) {
-			ret(stack, rcFull)
+			ret(stack, rc.Full)
 		} else {
-			ret(stack, rcCantOpen)
+			ret(stack, rc.CantOpen)
 		}
 		return
 	}
@@ -188,10 +159,10 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	if !mod.Memory().Write(out, res[:]) {
 		e.remove(h)
 		v.Close()
-		ret(stack, rcCantOpen)
+		ret(stack, rc.CantOpen)
 		return
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func volClose(ctx context.Context, mod api.Module, stack []uint64) {
@@ -202,10 +173,10 @@ func volClose(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	v := e.remove(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrClose)
+		ret(stack, rc.IOErrClose)
 		return
 	}
-	ret(stack, e.rc(v.Close(), rcIOErrClose))
+	ret(stack, e.code(v.Close(), rc.IOErrClose))
 }
 
 func volRead(ctx context.Context, mod api.Module, stack []uint64) {
@@ -214,7 +185,7 @@ func volRead(ctx context.Context, mod api.Module, stack []uint64) {
 	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
 	buf, ok := mod.Memory().Read(ptr, n)
 	if v == nil || !ok || off < 0 {
-		ret(stack, rcIOErrRead)
+		ret(stack, rc.IOErrRead)
 		return
 	}
 	got, err := v.ReadAt(buf, off)
@@ -222,15 +193,15 @@ func volRead(ctx context.Context, mod api.Module, stack []uint64) {
 		// SQLite requires the unread part zero-filled on a short read.
 		clear(buf[max(got, 0):])
 		if err == nil || errors.Is(err, io.EOF) {
-			ret(stack, rcIOErrShortRead)
+			ret(stack, rc.IOErrShortRead)
 			return
 		}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		ret(stack, e.rc(err, rcIOErrRead))
+		ret(stack, e.code(err, rc.IOErrRead))
 		return
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
@@ -239,30 +210,30 @@ func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
 	off, ptr, n := int64(stack[1]), uint32(stack[2]), uint32(stack[3])
 	buf, ok := mod.Memory().Read(ptr, n)
 	if v == nil || !ok || off < 0 {
-		ret(stack, rcIOErrWrite)
+		ret(stack, rc.IOErrWrite)
 		return
 	}
 	_, err := v.WriteAt(buf, off)
-	ret(stack, e.rc(err, rcIOErrWrite))
+	ret(stack, e.code(err, rc.IOErrWrite))
 }
 
 func volSize(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrFstat)
+		ret(stack, rc.IOErrFstat)
 		return
 	}
 	size, err := v.Size()
 	if err != nil {
-		ret(stack, e.rc(err, rcIOErrFstat))
+		ret(stack, e.code(err, rc.IOErrFstat))
 		return
 	}
 	if !mod.Memory().WriteUint64Le(uint32(stack[1]), uint64(size)) {
-		ret(stack, rcIOErrFstat)
+		ret(stack, rc.IOErrFstat)
 		return
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func volTruncate(ctx context.Context, mod api.Module, stack []uint64) {
@@ -270,52 +241,52 @@ func volTruncate(ctx context.Context, mod api.Module, stack []uint64) {
 	v := e.get(uint32(stack[0]))
 	size := int64(stack[1])
 	if v == nil || size < 0 {
-		ret(stack, rcIOErrTruncate)
+		ret(stack, rc.IOErrTruncate)
 		return
 	}
-	ret(stack, e.rc(v.Truncate(size), rcIOErrTruncate))
+	ret(stack, e.code(v.Truncate(size), rc.IOErrTruncate))
 }
 
 func volSync(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrFsync)
+		ret(stack, rc.IOErrFsync)
 		return
 	}
-	ret(stack, e.rc(v.Sync(backend.SyncFlags(int32(stack[1]))), rcIOErrFsync))
+	ret(stack, e.code(v.Sync(backend.SyncFlags(int32(stack[1]))), rc.IOErrFsync))
 }
 
 func volLock(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrLock)
+		ret(stack, rc.IOErrLock)
 		return
 	}
-	ret(stack, e.rc(v.Lock(backend.LockLevel(int32(stack[1]))), rcIOErrLock))
+	ret(stack, e.code(v.Lock(backend.LockLevel(int32(stack[1]))), rc.IOErrLock))
 }
 
 func volUnlock(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrUnlock)
+		ret(stack, rc.IOErrUnlock)
 		return
 	}
-	ret(stack, e.rc(v.Unlock(backend.LockLevel(int32(stack[1]))), rcIOErrUnlock))
+	ret(stack, e.code(v.Unlock(backend.LockLevel(int32(stack[1]))), rc.IOErrUnlock))
 }
 
 func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	if v == nil {
-		ret(stack, rcIOErrCheckRes)
+		ret(stack, rc.IOErrCheckReserved)
 		return
 	}
 	held, err := v.CheckReserved()
 	if err != nil {
-		ret(stack, e.rc(err, rcIOErrCheckRes))
+		ret(stack, e.code(err, rc.IOErrCheckReserved))
 		return
 	}
 	var out uint32
@@ -323,42 +294,42 @@ func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
 		out = 1
 	}
 	if !mod.Memory().WriteUint32Le(uint32(stack[1]), out) {
-		ret(stack, rcIOErrCheckRes)
+		ret(stack, rc.IOErrCheckReserved)
 		return
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
-const rcNotFoundCtl = 12 // SQLITE_NOTFOUND: this volume does not handle the control
+// SQLITE_NOTFOUND: this volume does not handle the control
 
 func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	v := e.get(uint32(stack[0]))
 	op, arg := int32(stack[1]), int64(stack[2])
 	if v == nil {
-		ret(stack, rcIOErr)
+		ret(stack, rc.IOErr)
 		return
 	}
 	switch op {
 	case fcntlSizeHint:
 		if h, ok := v.(backend.SizeHinter); ok {
-			ret(stack, e.rc(h.SizeHint(arg), rcIOErrTruncate))
+			ret(stack, e.code(h.SizeHint(arg), rc.IOErrTruncate))
 			return
 		}
 	case fcntlBeginAtomicWrite, fcntlCommitAtomicWrite, fcntlRollbackAtomicWrite:
 		if a, ok := v.(backend.AtomicBatcher); ok {
 			switch op {
 			case fcntlBeginAtomicWrite:
-				ret(stack, e.rc(a.BeginAtomicWrite(), rcIOErrBeginAtom))
+				ret(stack, e.code(a.BeginAtomicWrite(), rc.IOErrBeginAtomic))
 			case fcntlCommitAtomicWrite:
-				ret(stack, e.rc(a.CommitAtomicWrite(), rcIOErrCommitAtom))
+				ret(stack, e.code(a.CommitAtomicWrite(), rc.IOErrCommitAtomic))
 			default:
-				ret(stack, e.rc(a.RollbackAtomicWrite(), rcIOErrRollAtom))
+				ret(stack, e.code(a.RollbackAtomicWrite(), rc.IOErrRollbackAtomic))
 			}
 			return
 		}
 	}
-	ret(stack, rcNotFoundCtl)
+	ret(stack, rc.NotFound)
 }
 
 // shmOf returns the volume's shared memory, if it has one.
@@ -378,25 +349,25 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	region, size, extend, buf := int32(stack[1]), int32(stack[2]), int32(stack[3]) != 0, uint32(stack[4])
 	sm := shmOf(e, h)
 	if sm == nil {
-		ret(stack, rcIOErrShmOpen)
+		ret(stack, rc.IOErrShmOpen)
 		return
 	}
 	if region < 0 || region >= maxShmRegions || size <= 0 {
-		ret(stack, rcIOErrShmMap)
+		ret(stack, rc.IOErrShmMap)
 		return
 	}
 	private, ok := mod.Memory().Read(buf, uint32(size))
 	if !ok {
-		ret(stack, rcIOErrShmMap)
+		ret(stack, rc.IOErrShmMap)
 		return
 	}
 	present, err := sm.ShmMap(int(region), int(size), extend)
 	if err != nil {
-		ret(stack, e.rc(err, rcIOErrShmMap))
+		ret(stack, e.code(err, rc.IOErrShmMap))
 		return
 	}
 	if !present {
-		ret(stack, rcNotFoundCtl)
+		ret(stack, rc.NotFound)
 		return
 	}
 	m := e.shm[h]
@@ -409,7 +380,7 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	m.ptrs[region], m.size = buf, uint32(size)
 	sm.ShmSync(int(region), private, false, true)
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 // shmSync reconciles every region the guest has mapped for handle h.
@@ -437,23 +408,23 @@ func shmLock(ctx context.Context, mod api.Module, stack []uint64) {
 	offset, n, flags := int(int32(stack[1])), int(int32(stack[2])), backend.ShmFlags(int32(stack[3]))
 	sm := shmOf(e, h)
 	if sm == nil {
-		ret(stack, rcIOErrShmLock)
+		ret(stack, rc.IOErrShmLock)
 		return
 	}
 	if flags&backend.ShmUnlock != 0 {
 		if err := shmSync(e, mod, h, sm, true, false); err != nil {
-			ret(stack, e.rc(err, rcIOErrShmLock))
+			ret(stack, e.code(err, rc.IOErrShmLock))
 			return
 		}
 	}
 	if err := sm.ShmLock(offset, n, flags); err != nil {
-		ret(stack, e.rc(err, rcIOErrShmLock))
+		ret(stack, e.code(err, rc.IOErrShmLock))
 		return
 	}
 	if flags&backend.ShmLock != 0 {
 		shmSync(e, mod, h, sm, false, true)
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) {
@@ -470,10 +441,10 @@ func shmUnmap(ctx context.Context, mod api.Module, stack []uint64) {
 	sm := shmOf(e, h)
 	delete(e.shm, h)
 	if sm == nil {
-		ret(stack, rcOK)
+		ret(stack, rc.OK)
 		return
 	}
-	ret(stack, e.rc(sm.ShmUnmap(int32(stack[1]) != 0), rcIOErrShmMap))
+	ret(stack, e.code(sm.ShmUnmap(int32(stack[1]) != 0), rc.IOErrShmMap))
 }
 
 func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
@@ -481,15 +452,15 @@ func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	b := e.backendFor(stack[0])
 	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
 	if !ok || name == "" || b == nil {
-		ret(stack, rcIOErrDelete)
+		ret(stack, rc.IOErrDelete)
 		return
 	}
 	err := b.Delete(name, int32(stack[3]) != 0)
 	if errors.Is(err, backend.ErrNotFound) {
-		ret(stack, rcIOErrDeleteNone)
+		ret(stack, rc.IOErrDeleteNoEnt)
 		return
 	}
-	ret(stack, e.rc(err, rcIOErrDelete))
+	ret(stack, e.code(err, rc.IOErrDelete))
 }
 
 func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
@@ -497,12 +468,12 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	b := e.backendFor(stack[0])
 	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
 	if !ok || b == nil {
-		ret(stack, rcIOErrAccess)
+		ret(stack, rc.IOErrAccess)
 		return
 	}
 	yes, err := b.Access(name, backend.AccessMode(int32(stack[3])))
 	if err != nil {
-		ret(stack, e.rc(err, rcIOErrAccess))
+		ret(stack, e.code(err, rc.IOErrAccess))
 		return
 	}
 	var out uint32
@@ -510,10 +481,10 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 		out = 1
 	}
 	if !mod.Memory().WriteUint32Le(uint32(stack[4]), out) {
-		ret(stack, rcIOErrAccess)
+		ret(stack, rc.IOErrAccess)
 		return
 	}
-	ret(stack, rcOK)
+	ret(stack, rc.OK)
 }
 
 func sysTime(ctx context.Context, mod api.Module, stack []uint64) {
@@ -546,7 +517,7 @@ func sysSleep(ctx context.Context, mod api.Module, stack []uint64) {
 
 func sysInterrupted(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	var r int32
+	var r rc.Code
 	if e.interrupted() {
 		r = 1
 	}

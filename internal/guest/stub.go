@@ -1,8 +1,9 @@
-package wasm
+package guest
 
 import (
 	"crypto/sha256"
 	"errors"
+	"github.com/stablesqlite/stablesqlite/wasm"
 	"sync"
 )
 
@@ -24,11 +25,11 @@ var stub struct {
 	err  error
 }
 
-var binarySum = sync.OnceValue(func() [sha256.Size]byte { return sha256.Sum256(Binary) })
+var binarySum = sync.OnceValue(func() [sha256.Size]byte { return sha256.Sum256(wasm.Binary) })
 
-// stubModule returns the stub of Binary.
+// stubModule returns the stub of wasm.Binary.
 func stubModule() ([]byte, error) {
-	stub.once.Do(func() { stub.bin, stub.err = makeStub(Binary) })
+	stub.once.Do(func() { stub.bin, stub.err = makeStub(wasm.Binary) })
 	return stub.bin, stub.err
 }
 
@@ -90,7 +91,7 @@ func makeStub(bin []byte) ([]byte, error) {
 		out = append(out, code...)
 	}
 	var sum [sha256.Size]byte
-	if &bin[0] == &Binary[0] {
+	if &bin[0] == &wasm.Binary[0] {
 		sum = binarySum()
 	} else {
 		sum = sha256.Sum256(bin)

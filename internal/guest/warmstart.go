@@ -1,9 +1,10 @@
-package wasm
+package guest
 
 import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"github.com/stablesqlite/stablesqlite/wasm"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -130,10 +131,10 @@ func compileCold(dir string, kept chan struct{}) (*module, error) {
 	}
 	if own == "" {
 		close(kept)
-		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), Binary)
+		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), wasm.Binary)
 	}
 	cache, _ := newCache(own)
-	m, err := newModule(cfg.WithCompilationCache(cache), Binary)
+	m, err := newModule(cfg.WithCompilationCache(cache), wasm.Binary)
 	if err != nil {
 		os.RemoveAll(own)
 		close(kept)
@@ -251,4 +252,29 @@ func writeAtomic(path string, data []byte) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// writable reports whether new entries can be created in dir.
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// newCache returns wazero's compilation cache over dir ("" for memory
+// only). readOnly says that dir cannot take new entries: compiling into it
+// would fail when wazero writes the entry.
+func newCache(dir string) (c wazero.CompilationCache, readOnly bool) {
+	if dir == "" {
+		return wazero.NewCompilationCache(), false
+	}
+	c, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return wazero.NewCompilationCache(), false
+	}
+	return c, !writable(dir)
 }

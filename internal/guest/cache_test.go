@@ -1,0 +1,203 @@
+package guest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"github.com/stablesqlite/stablesqlite/wasm"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stablesqlite/stablesqlite/backend/heap"
+)
+
+// waitWarm waits until dir holds the published entry of the module.
+func waitWarm(t *testing.T, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cacheIsWarm(dir); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the compiled module was never published in the cache")
+		}
+	}
+}
+
+// engineOn returns an engine whose compiled code is m.
+func engineOn(m *module) *engine {
+	e := newEngine()
+	e.startOnce.Do(func() {})
+	e.compiled = m
+	close(e.done)
+	return e
+}
+
+// sqliteWorks runs some SQL on a new instance of e.
+func sqliteWorks(t *testing.T, e *engine) {
+	t.Helper()
+	inst, err := e.newInstance(Config{Backend: heap.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	defer inst.Watch(context.Background())()
+	db := open(t, inst, "/w")
+	execOK(t, inst, db, "create table t(x); insert into t values (40), (2)")
+	if n := queryInt(t, inst, db, "select sum(x) from t"); n != 42 {
+		t.Fatalf("sum %d", n)
+	}
+}
+
+// A cold start compiles and publishes; a warm start then loads the code
+// under the stub's key and runs SQLite. When the entry under the stub's key
+// is not the whole module's code (corrupt, or the stub's own), the warm
+// start notices at its check instantiation and gives way to a cold start,
+// which publishes again.
+func TestColdThenWarmStart(t *testing.T) {
+	dir := t.TempDir()
+	if cacheIsWarm(dir) {
+		t.Fatal("an empty directory is warm")
+	}
+	m, err := compileCold(dir, make(chan struct{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqliteWorks(t, engineOn(m))
+	waitWarm(t, dir)
+	m2, ok := warmStart(dir)
+	if !ok {
+		t.Fatal("no warm start from a published cache")
+	}
+	sqliteWorks(t, engineOn(m2))
+
+	// The stub's entry replaced by garbage: wazero misses, compiles the
+	// stub itself, and the check catches it.
+	entry, _ := os.ReadFile(warmMarker(dir))
+	path := filepath.Join(entriesDir(dir), strings.TrimSpace(string(entry)))
+	if err := os.WriteFile(path, []byte("not compiled code"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := warmStart(dir); ok {
+		t.Fatal("a warm start from a corrupt entry")
+	}
+	if _, err := os.Stat(warmMarker(dir)); !os.IsNotExist(err) {
+		t.Fatal("the marker of a failed warm start was kept")
+	}
+	if _, err := compileCold(dir, make(chan struct{})); err != nil {
+		t.Fatal(err)
+	}
+	waitWarm(t, dir)
+	if m3, ok := warmStart(dir); !ok {
+		t.Fatal("no warm start after publishing again")
+	} else {
+		sqliteWorks(t, engineOn(m3))
+	}
+}
+
+const childEnv = "STABLESQLITE_WASM_TEST_CHILD"
+
+// TestChild, in a child process of TestCacheAcrossProcesses, runs SQL and
+// prints how its compiled code was had.
+func TestChild(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		t.Skip("runs as a child process")
+	}
+	start := time.Now()
+	sqliteWorks(t, defaultEngine)
+	if err := Keep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("child: warm=%v ms=%.1f\n", defaultEngine.warmStart, time.Since(start).Seconds()*1000)
+}
+
+func runChildren(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	outs := make([]string, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.v")
+			cmd.Env = append(os.Environ(), childEnv+"=1", wasm.CacheDirEnv+"="+dir, wasm.EngineEnv+"=auto")
+			out, err := cmd.CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte("child: ")) {
+				t.Errorf("child %d: %v\n%s", k, err, out)
+			}
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.HasPrefix(line, "child: ") {
+					outs[k] = line
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// Processes that start together on an empty cache directory all work (each
+// compiles, and they publish over each other), and every later process
+// starts warm.
+func TestCacheAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles in child processes")
+	}
+	dir := t.TempDir()
+	for k, out := range runChildren(t, dir, 3) {
+		t.Logf("first wave %d: %s", k, out)
+	}
+	waitWarm(t, dir)
+	for k, out := range runChildren(t, dir, 2) {
+		t.Logf("second wave %d: %s", k, out)
+		if !strings.Contains(out, "warm=true") {
+			t.Errorf("process %d after the cache was filled did not start warm: %s", k, out)
+		}
+	}
+}
+
+// A cache directory that cannot be written (a read-only file system with a
+// cache filled at build time) is read: processes start warm and write
+// nothing. Empty and read-only, it costs a compile in memory, not an error.
+func TestReadOnlyCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles in child processes")
+	}
+	filled, empty := t.TempDir(), t.TempDir()
+	kept := make(chan struct{})
+	if _, err := compileCold(filled, kept); err != nil {
+		t.Fatal(err)
+	}
+	<-kept
+	waitWarm(t, filled)
+	before := listing(t, filled)
+	for _, dir := range []string{filled, empty} {
+		readOnly(t, dir)
+		if writable(dir) {
+			t.Skip("cannot make a directory read-only here")
+		}
+	}
+	if out := runChildren(t, filled, 1)[0]; !strings.Contains(out, "warm=true") {
+		t.Errorf("read-only filled cache: %s", out)
+	}
+	if out := runChildren(t, empty, 1)[0]; !strings.Contains(out, "warm=false") {
+		t.Errorf("read-only empty cache: %s", out)
+	}
+	if after := listing(t, filled); after != before {
+		t.Errorf("a read-only cache changed:\n%s\nbecame\n%s", before, after)
+	}
+}
+
+func listing(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil {
+			fmt.Fprintf(&b, "%s %d\n", strings.TrimPrefix(path, dir), info.Size())
+		}
+		return nil
+	})
+	return b.String()
+}
