@@ -99,7 +99,8 @@ var (
 // Backend stores named files.
 type Backend interface {
 	// Open opens or creates the file called name. An empty name asks for a
-	// private temporary file that disappears when closed. It returns the
+	// private temporary file that disappears when closed (memstore.NewTemp
+	// is one in process memory). It returns the
 	// flags actually granted: a backend may open read-only a file that
 	// cannot be written, and says so by returning OpenReadOnly.
 	Open(name string, flags OpenFlags) (Volume, OpenFlags, error)

@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
-	"github.com/stablesqlite/stablesqlite/backend/stable"
 	"github.com/stablesqlite/stablesqlite/internal/guest"
 )
 
@@ -75,19 +74,6 @@ func WithBackend(b backend.Backend, name string) Option {
 		}
 		c.backend, c.name = b, name
 		return nil
-	}
-}
-
-// WithStableMemory stores the database called name in mem, a stable memory
-// of the caller's (formatted if empty). Every connection of the Connector
-// shares one stable backend over it.
-func WithStableMemory(mem stable.Memory, name string) Option {
-	return func(c *config) error {
-		b, err := stable.New(mem)
-		if err != nil {
-			return err
-		}
-		return WithBackend(b, name)(c)
 	}
 }
 

@@ -217,7 +217,7 @@ func TestStableMessages(t *testing.T) {
 	}
 	before := memBytes(t, mem)
 	boom := errors.New("trap")
-	err = driver.Message(ctx, conn, func(c *sql.Conn) error {
+	err = stable.Message(ctx, conn, func(c *sql.Conn) error {
 		for _, q := range []string{"insert into t values (1)", "create table u(y)", "insert into u values (2)", "insert into t select randomblob(5000) from u"} {
 			if _, err := c.ExecContext(ctx, q); err != nil {
 				return err
@@ -246,7 +246,7 @@ func TestStableMessages(t *testing.T) {
 		t.Fatalf("no trap counted: %+v", st.Total)
 	}
 
-	err = driver.Message(ctx, conn, func(c *sql.Conn) error {
+	err = stable.Message(ctx, conn, func(c *sql.Conn) error {
 		for i := range 10 {
 			if _, err := c.ExecContext(ctx, "insert into t values (?)", i); err != nil {
 				return err
@@ -266,7 +266,7 @@ func TestStableMessages(t *testing.T) {
 
 	// A query message's writes are dropped.
 	after := memBytes(t, mem)
-	err = driver.QueryMessage(ctx, conn, func(c *sql.Conn) error {
+	err = stable.QueryMessage(ctx, conn, func(c *sql.Conn) error {
 		_, err := c.ExecContext(ctx, "delete from t")
 		return err
 	})
@@ -300,7 +300,7 @@ func TestStableTrapAtEveryWrite(t *testing.T) {
 		stable.InjectTraps(mem, func(op string) bool { calls++; return calls == k })
 		ctx := context.Background()
 		conn, _ := db.Conn(ctx)
-		err = driver.Message(ctx, conn, func(c *sql.Conn) error {
+		err = stable.Message(ctx, conn, func(c *sql.Conn) error {
 			_, err := c.ExecContext(ctx, "insert into t(v) select v || 'x' from t")
 			return err
 		})
@@ -355,19 +355,31 @@ func TestStableImageAcrossProcesses(t *testing.T) {
 	if got := run("select x from t"); got != "kept across processes" {
 		t.Fatalf("new process read %q", got)
 	}
-	// A corrupt image is a clear error at open, not a panic.
+	// A corrupt image is a clear error at the first connection (sql.Open
+	// only checks the DSN), not a panic.
 	if err := os.WriteFile(image, bytes.Repeat([]byte{7}, stable.PageSize), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sql.Open("stablesqlite", "file:main.db?vfs=stable&image="+image); !errors.Is(err, stable.ErrFormat) {
+	if err := pingImage(image); !errors.Is(err, stable.ErrFormat) {
 		t.Fatalf("corrupt image: %v", err)
 	}
-	if err := os.WriteFile(image, []byte("short"), 0o644); err != nil {
+	other := filepath.Join(t.TempDir(), "short.img")
+	if err := os.WriteFile(other, []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sql.Open("stablesqlite", "file:main.db?vfs=stable&image="+image); err == nil || !strings.Contains(err.Error(), "not a stable image") {
+	if err := pingImage(other); err == nil || !strings.Contains(err.Error(), "not a stable image") {
 		t.Fatalf("truncated image: %v", err)
 	}
+}
+
+// pingImage opens a pool on main.db in the image file path and pings it.
+func pingImage(path string) error {
+	db, err := sql.Open("stablesqlite", "file:main.db?vfs=stable&image="+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Ping()
 }
 
 func TestStableImageChild(t *testing.T) {

@@ -40,4 +40,3 @@ func TestCacheDirChoice(t *testing.T) {
 		t.Fatalf("an impossible directory was chosen: %q", got)
 	}
 }
-

@@ -30,11 +30,10 @@ type Factory func(t *testing.T) (b backend.Backend, name func(base string) strin
 
 // Run runs the conformance subtests against the backends newBackend makes.
 //
-// Every backend is expected to pass every subtest, with two allowances for
-// backends with limits: the subtest of an empty name (a private temporary
-// file) is skipped if Open("") fails with an error wrapping
-// errors.ErrUnsupported, and the subtest of offsets above 4 GiB is skipped
-// if that write fails with an error wrapping backend.ErrFull.
+// Every backend is expected to pass every subtest, among them private
+// temporary files (Open("")), with one allowance for backends with limits:
+// the subtest of offsets above 4 GiB is skipped if that write fails with an
+// error wrapping backend.ErrFull.
 func Run(t *testing.T, newBackend Factory) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -576,9 +575,6 @@ func testDeleteOnClose(t *testing.T, e *env) {
 func testTemp(t *testing.T, e *env) {
 	const flags = backend.OpenReadWrite | backend.OpenCreate | backend.OpenExclusive | backend.OpenDeleteOnClose | backend.OpenTempJournal
 	v1, _, err := e.b.Open("", flags)
-	if errors.Is(err, errors.ErrUnsupported) {
-		t.Skipf("backend has no unnamed temporary files: %v", err)
-	}
 	if err != nil {
 		t.Fatalf(`Open(""): %v`, err)
 	}

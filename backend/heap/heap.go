@@ -50,7 +50,7 @@ func New() *Backend {
 // Open implements backend.Backend.
 func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, backend.OpenFlags, error) {
 	if name == "" {
-		return NewTemp(), flags, nil
+		return memstore.NewTemp(), flags, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -265,21 +265,5 @@ func (v *volume) Close() error {
 	}
 	return err
 }
-
-// NewTemp returns a private, unnamed in-memory volume, for the temporary
-// files SQLite opens without a name. It needs no locks: nobody else sees it.
-func NewTemp() backend.Volume { return &temp{} }
-
-type temp struct{ data memstore.Store }
-
-func (t *temp) ReadAt(p []byte, off int64) (int, error)  { return t.data.ReadAt(p, off) }
-func (t *temp) WriteAt(p []byte, off int64) (int, error) { return t.data.WriteAt(p, off) }
-func (t *temp) Size() (int64, error)                     { return t.data.Size(), nil }
-func (t *temp) Truncate(size int64) error                { return t.data.Truncate(size) }
-func (t *temp) Sync(backend.SyncFlags) error             { return nil }
-func (t *temp) Lock(backend.LockLevel) error             { return nil }
-func (t *temp) Unlock(backend.LockLevel) error           { return nil }
-func (t *temp) CheckReserved() (bool, error)             { return false, nil }
-func (t *temp) Close() error                             { t.data.Truncate(0); return nil }
 
 func init() { backend.Register("heap", backend.Fixed{Backend: Default}) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/memstore"
 	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
@@ -35,7 +36,8 @@ var ErrBatchTooLarge = errors.New("stable: atomic batch exceeds its budget")
 // whose writes are always dropped.
 type Backend struct {
 	mu     sync.Mutex
-	mem    Memory
+	mem    Memory // nil until a deferred backend is first used
+	opener func() (Memory, error)
 	budget int
 
 	dir      directory // as committed in the memory
@@ -86,21 +88,64 @@ var ErrMessage = errors.New("stable: message scope misuse")
 // anything else must hold a valid layout, or New fails with an error
 // wrapping ErrFormat.
 func New(mem Memory) (*Backend, error) {
-	b := &Backend{mem: mem, budget: DefaultBatchBudget, overlay: map[uint64][]byte{},
+	b := newBackend(nil)
+	if err := b.attach(mem); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Deferred returns a stable backend that opens its memory with open when
+// it is first used (SQLite opens a file, a message begins, ...), not now:
+// what sql.Open makes from a DSN must only be checked, and the memory (an
+// image file, say) is opened by the first connection. If open fails, the
+// use that needed it fails, and the next use tries again.
+func Deferred(open func() (Memory, error)) *Backend { return newBackend(open) }
+
+func newBackend(open func() (Memory, error)) *Backend {
+	return &Backend{opener: open, budget: DefaultBatchBudget, overlay: map[uint64][]byte{},
 		open: map[string]*openFile{}, meter: newMeter()}
-	b.size = mem.Size()
+}
+
+// attach formats mem if it is empty, or loads its layout.
+func (b *Backend) attach(mem Memory) error {
+	b.mem, b.size = mem, mem.Size()
 	if b.size == 0 {
 		b.workSize = firstPage
 		b.dirDirty = true
 		if err := b.commit(); err != nil {
-			return nil, fmt.Errorf("stable: formatting the memory: %w", err)
+			b.mem = nil
+			return fmt.Errorf("stable: formatting the memory: %w", err)
 		}
-		return b, nil
+		return nil
 	}
 	if err := b.load(); err != nil {
-		return nil, err
+		b.mem = nil
+		return err
 	}
-	return b, nil
+	return nil
+}
+
+// ready opens the memory of a deferred backend, if that has not been
+// done; b.mu is held.
+func (b *Backend) ready() error {
+	if b.mem != nil {
+		return nil
+	}
+	if b.opener == nil {
+		return errors.New("stable: the backend has no memory")
+	}
+	mem, err := b.opener()
+	if err != nil {
+		return backend.OutOfSpace(err)
+	}
+	if err := b.attach(mem); err != nil {
+		if c, ok := mem.(Closer); ok {
+			c.Close()
+		}
+		return err
+	}
+	return nil
 }
 
 // load reads the committed directory from the memory: the superblock is
@@ -136,8 +181,13 @@ func (b *Backend) SetBatchBudget(bytes int) {
 	b.budget = bytes
 }
 
-// Memory returns the backend's memory.
-func (b *Backend) Memory() Memory { return b.mem }
+// Memory returns the backend's memory (nil for a deferred backend not used
+// yet).
+func (b *Backend) Memory() Memory {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mem
+}
 
 // FileInfo describes one file of the layout.
 type FileInfo struct {
@@ -150,6 +200,9 @@ type FileInfo struct {
 func (b *Backend) Files() []FileInfo {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.ready() != nil {
+		return nil
+	}
 	var out []FileInfo
 	for _, e := range b.dir.files {
 		fi := FileInfo{Name: e.name, Size: e.size}
@@ -291,6 +344,9 @@ func (b *Backend) BeginQuery() error { return b.begin(queryMessage) }
 func (b *Backend) begin(kind msgKind) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.ready(); err != nil {
+		return err
+	}
 	if b.msg != noMessage {
 		return fmt.Errorf("%w: a message is already open", ErrMessage)
 	}
@@ -590,13 +646,18 @@ func (b *Backend) findFree(n uint64) (uint64, bool) {
 // Open implements backend.Backend.
 func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, backend.OpenFlags, error) {
 	if name == "" {
-		return nil, 0, fmt.Errorf("stable: unnamed temporary files are kept in process memory: %w", errors.ErrUnsupported)
+		// A temporary file lives only as long as its connection has it
+		// open: it has no place in the memory, which outlives processes.
+		return memstore.NewTemp(), flags, nil
 	}
 	if len(name) > maxName {
 		return nil, 0, fmt.Errorf("stable: file name %q is longer than %d bytes", name, maxName)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.ready(); err != nil {
+		return nil, 0, err
+	}
 	e := b.work.find(name)
 	switch {
 	case e == nil && flags&backend.OpenCreate == 0:
@@ -628,6 +689,9 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 func (b *Backend) Delete(name string, syncDir bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.ready(); err != nil {
+		return err
+	}
 	return b.delete(name)
 }
 
@@ -647,6 +711,9 @@ func (b *Backend) delete(name string) error {
 func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.ready(); err != nil {
+		return false, err
+	}
 	e := b.work.find(name)
 	if e == nil {
 		return false, nil

@@ -31,9 +31,9 @@ func Shared(name string) (*Backend, error) {
 	return b, nil
 }
 
-// SharedImage returns the backend over the image file at path (created if
-// missing), one per file per process, kept open for the life of the
-// process.
+// SharedImage returns the backend over the image file at path, one per
+// file per process. The file is opened (and created if missing) when the
+// backend is first used, and kept open for the life of the process.
 func SharedImage(path string) (*Backend, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -44,15 +44,13 @@ func SharedImage(path string) (*Backend, error) {
 	if b := images[abs]; b != nil {
 		return b, nil
 	}
-	img, err := OpenImage(abs, 0)
-	if err != nil {
-		return nil, err
-	}
-	b, err := New(img)
-	if err != nil {
-		img.Close()
-		return nil, fmt.Errorf("stable: image %s: %w", abs, err)
-	}
+	b := Deferred(func() (Memory, error) {
+		img, err := OpenImage(abs, 0)
+		if err != nil {
+			return nil, fmt.Errorf("stable: image %s: %w", abs, err)
+		}
+		return img, nil
+	})
 	images[abs] = b
 	return b, nil
 }

@@ -43,7 +43,7 @@ func (sh *shell) stats(context.Context, []string) error {
 		return err
 	}
 	m := sb.Stats()
-	fmt.Fprintln(sh.out, "A message is one transaction (or one driver.Message); \"last\" is the last one that ended.")
+	fmt.Fprintln(sh.out, "A message is one transaction (or one stable.Message); \"last\" is the last one that ended.")
 	fmt.Fprintf(sh.out, "%-22s %14s %14s  %s\n", "counter", "last message", "all messages", "what it counts")
 	row := func(name string, last, total uint64, what string) {
 		fmt.Fprintf(sh.out, "%-22s %14d %14d  %s\n", name, last, total, what)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
-	"github.com/stablesqlite/stablesqlite/backend/heap"
 	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -129,14 +128,8 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rc.CantOpen)
 		return
 	}
-	var v backend.Volume
-	var granted backend.OpenFlags
-	var err error
-	if name == "" {
-		v, granted = heap.NewTemp(), flags // unnamed temporary files live in memory
-	} else {
-		v, granted, err = b.Open(name, flags)
-	}
+	v, granted, err := b.Open(name, flags) // "": a private temporary file
+
 	if err != nil {
 		e.lastErr = err
 		if errors.Is(err, backend.ErrFull) {

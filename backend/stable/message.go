@@ -1,4 +1,4 @@
-package driver
+package stable
 
 import (
 	"context"
@@ -7,34 +7,43 @@ import (
 	"fmt"
 
 	"github.com/stablesqlite/stablesqlite/backend"
-	"github.com/stablesqlite/stablesqlite/backend/stable"
 )
 
-// BackendOf returns the storage backend behind conn.
-func BackendOf(conn *sql.Conn) (backend.Backend, error) {
-	var b backend.Backend
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*Conn)
-		if !ok {
-			return fmt.Errorf("stablesqlite: %T is not a stablesqlite connection", dc)
-		}
-		b = c.Backend()
-		return nil
-	})
-	return b, err
+// driverConn is what Message needs of the driver's connection behind a
+// sql.Conn (stablesqlite's *driver.Conn has both methods).
+type driverConn interface {
+	Backend() backend.Backend
+	InTransaction() bool
 }
 
-func stableOf(conn *sql.Conn) (*stable.Backend, error) {
-	b, err := BackendOf(conn)
-	if err != nil {
-		return nil, err
-	}
-	sb, ok := b.(*stable.Backend)
-	if !ok {
-		return nil, fmt.Errorf("stablesqlite: messages need the stable backend, not %T", b)
-	}
-	return sb, nil
+// onConn runs f on the driver connection behind conn.
+func onConn(conn *sql.Conn, f func(driverConn) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driverConn)
+		if !ok {
+			return fmt.Errorf("stable: %T is not a stablesqlite connection", dc)
+		}
+		return f(c)
+	})
 }
+
+// backendOf returns the stable backend behind conn.
+func backendOf(conn *sql.Conn) (*Backend, error) {
+	var sb *Backend
+	err := onConn(conn, func(c driverConn) error {
+		b, ok := c.Backend().(*Backend)
+		if !ok {
+			return fmt.Errorf("stable: messages need the stable backend, not %T", c.Backend())
+		}
+		sb = b
+		return nil
+	})
+	return sb, err
+}
+
+// ErrTransactionOpen is returned when a message's function leaves a
+// transaction open.
+var ErrTransactionOpen = errors.New("stable: message ended with a transaction open")
 
 // Message runs fn as one message of the stable memory behind conn, as an
 // Internet Computer update call: every statement fn runs (on conn) lands in
@@ -46,7 +55,7 @@ func stableOf(conn *sql.Conn) (*stable.Backend, error) {
 // fn must leave no transaction open. Connections other than conn that write
 // to the same memory during the message become part of it, as on the
 // platform, where one message runs at a time.
-func Message(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error) (err error) {
+func Message(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error) error {
 	return runMessage(ctx, conn, fn, false)
 }
 
@@ -55,12 +64,8 @@ func QueryMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error)
 	return runMessage(ctx, conn, fn, true)
 }
 
-// ErrTransactionOpen is returned when a message's function leaves a
-// transaction open.
-var ErrTransactionOpen = errors.New("stablesqlite: message ended with a transaction open")
-
 func runMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error, query bool) (err error) {
-	sb, err := stableOf(conn)
+	sb, err := backendOf(conn)
 	if err != nil {
 		return err
 	}
@@ -92,10 +97,9 @@ func runMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error, q
 	return sb.CommitMessage()
 }
 
-func txOpen(conn *sql.Conn) (bool, error) {
-	var open bool
-	err := conn.Raw(func(dc any) error {
-		open = dc.(*Conn).InTransaction()
+func txOpen(conn *sql.Conn) (open bool, err error) {
+	err = onConn(conn, func(c driverConn) error {
+		open = c.InTransaction()
 		return nil
 	})
 	return open, err
