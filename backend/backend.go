@@ -141,6 +141,14 @@ type Volume interface {
 	Close() error
 }
 
+// FullPather is implemented by backends whose names depend on where they
+// are used, such as a file system's relative paths: SQLite asks for the
+// full name of every database it opens (xFullPathname), and names its
+// journals after it.
+type FullPather interface {
+	FullPath(name string) (string, error)
+}
+
 // Characteristics is implemented by volumes that declare SQLite device
 // characteristics or a sector size other than 4096.
 type Characteristics interface {

@@ -41,6 +41,7 @@ HOST(shm_barrier)  void    ss_host_shm_barrier(int32_t h);
 HOST(shm_unmap)    int32_t ss_host_shm_unmap(int32_t h, int32_t deleteFlag);
 HOST(vfs_delete)   int32_t ss_host_delete(int32_t vfs, const char *zName, int32_t nName, int32_t syncDir);
 HOST(vfs_access)   int32_t ss_host_access(int32_t vfs, const char *zName, int32_t nName, int32_t flags, int32_t *out);
+HOST(vfs_fullpath) int32_t ss_host_fullpath(int32_t vfs, const char *zName, int32_t nName, char *zOut, int32_t nOut);
 
 /* One dispatch for every callback into Go: user functions, collations and
 ** hooks. argv points to argc slots (see glue.c), result to one slot the

@@ -195,12 +195,11 @@ static int ssAccess(sqlite3_vfs *vfs, const char *zName, int flags, int *pOut){
   return rc;
 }
 
-/* Names are resolved by the Go side before they reach SQLite. */
+/* The backend says what a name means (a relative path is made absolute,
+** so that a journal is named after its database wherever the process
+** goes). */
 static int ssFullPathname(sqlite3_vfs *vfs, const char *zName, int nOut, char *zOut){
-  int n = (int)strlen(zName);
-  if( n>=nOut ) return SQLITE_CANTOPEN;
-  memcpy(zOut, zName, n+1);
-  return SQLITE_OK;
+  return ss_host_fullpath(ssVfsId(vfs), zName, (int32_t)strlen(zName), zOut, nOut);
 }
 
 static int ssRandomness(sqlite3_vfs *vfs, int n, char *p){

@@ -130,6 +130,10 @@ func syncDirOf(name string) error {
 	return d.Sync()
 }
 
+// FullPath implements backend.FullPather: a relative path is made
+// absolute, against the working directory of the moment.
+func (b *Backend) FullPath(name string) (string, error) { return filepath.Abs(name) }
+
 // Access implements backend.Backend.
 func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 	st, err := os.Stat(name)

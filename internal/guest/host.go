@@ -90,6 +90,7 @@ func hostFunctions() []hostFunction {
 		{"shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 		{"vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
 		{"vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		{"vfs_fullpath", vfsFullPath, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
 		{"callback", callback, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
 		{"sys_time", sysTime, nil, []api.ValueType{i64}},
 		{"sys_tz_offset", sysTZOffset, []api.ValueType{i64}, []api.ValueType{i32}},
@@ -475,6 +476,30 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	if !mod.Memory().WriteUint32Le(uint32(stack[4]), out) {
 		ret(stack, rc.IOErrAccess)
+		return
+	}
+	ret(stack, rc.OK)
+}
+
+func vfsFullPath(ctx context.Context, mod api.Module, stack []uint64) {
+	e := envOf(ctx)
+	b := e.backendFor(stack[0])
+	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	out, capacity := uint32(stack[3]), uint32(stack[4])
+	if !ok || b == nil {
+		ret(stack, rc.CantOpen)
+		return
+	}
+	full := name
+	if fp, ok := b.(backend.FullPather); ok {
+		var err error
+		if full, err = fp.FullPath(name); err != nil {
+			ret(stack, e.code(err, rc.CantOpen))
+			return
+		}
+	}
+	if uint64(len(full))+1 > uint64(capacity) || !mod.Memory().WriteString(out, full) || !mod.Memory().WriteByte(out+uint32(len(full)), 0) {
+		ret(stack, rc.CantOpen)
 		return
 	}
 	ret(stack, rc.OK)

@@ -1,0 +1,97 @@
+package driver
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The peers' named pragma parameters (mattn/go-sqlite3's, which modernc
+// takes too), translated into the pragmas they set.
+
+// compatPragmas maps the pragma parameters of mattn/go-sqlite3 (and their
+// short forms) to the pragma each sets.
+var compatPragmas = map[string]string{
+	"_foreign_keys": "foreign_keys", "_fk": "foreign_keys",
+	"_journal_mode": "journal_mode", "_journal": "journal_mode",
+	"_synchronous": "synchronous", "_sync": "synchronous",
+	"_locking_mode": "locking_mode", "_locking": "locking_mode",
+	"_auto_vacuum": "auto_vacuum", "_vacuum": "auto_vacuum",
+	"_case_sensitive_like": "case_sensitive_like", "_cslike": "case_sensitive_like",
+	"_defer_foreign_keys": "defer_foreign_keys", "_defer_fk": "defer_foreign_keys",
+	"_ignore_check_constraints": "ignore_check_constraints",
+	"_recursive_triggers":       "recursive_triggers", "_rt": "recursive_triggers",
+	"_query_only":    "query_only",
+	"_secure_delete": "secure_delete",
+	"_cache_size":    "cache_size",
+}
+
+// compatOrder is the order those pragmas run in: the ones that change how
+// the database file is opened first.
+var compatOrder = []string{"auto_vacuum", "locking_mode", "journal_mode", "synchronous", "cache_size",
+	"foreign_keys", "defer_foreign_keys", "case_sensitive_like", "ignore_check_constraints",
+	"recursive_triggers", "secure_delete", "query_only"}
+
+// compatPragma checks a value the way the pragma takes it and returns the
+// statement.
+func compatPragma(key, name, v string) (string, error) {
+	bad := fmt.Errorf("stablesqlite: %s=%q is not a valid value", key, v)
+	word := strings.ToUpper(v)
+	switch name {
+	case "journal_mode":
+		if !slices.Contains([]string{"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF"}, word) {
+			return "", bad
+		}
+	case "synchronous":
+		if !slices.Contains([]string{"0", "1", "2", "3", "OFF", "NORMAL", "FULL", "EXTRA"}, word) {
+			return "", bad
+		}
+	case "locking_mode":
+		if word != "NORMAL" && word != "EXCLUSIVE" {
+			return "", bad
+		}
+	case "auto_vacuum":
+		if !slices.Contains([]string{"0", "1", "2", "NONE", "FULL", "INCREMENTAL"}, word) {
+			return "", bad
+		}
+	case "secure_delete":
+		if !slices.Contains([]string{"0", "1", "FAST", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"}, word) {
+			return "", bad
+		}
+	case "cache_size":
+		if _, err := strconv.Atoi(v); err != nil {
+			return "", bad
+		}
+	default: // booleans
+		if !slices.Contains([]string{"0", "1", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"}, word) {
+			return "", bad
+		}
+	}
+	return "PRAGMA " + name + "=" + word, nil
+}
+
+// compatPragmas returns the statements of the peers' pragma parameters
+// among params, in compatOrder, and removes those parameters from params.
+func compatPragmaStatements(params map[string][]string) ([]string, error) {
+	byPragma := map[string]string{}
+	for key, values := range params {
+		name, ok := compatPragmas[key]
+		if !ok {
+			continue
+		}
+		stmt, err := compatPragma(key, name, values[len(values)-1])
+		if err != nil {
+			return nil, err
+		}
+		byPragma[name] = stmt
+		delete(params, key)
+	}
+	var stmts []string
+	for _, name := range compatOrder {
+		if stmt, ok := byPragma[name]; ok {
+			stmts = append(stmts, stmt)
+		}
+	}
+	return stmts, nil
+}
