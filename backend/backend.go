@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+	"time"
 )
 
 // OpenFlags are SQLite's SQLITE_OPEN_* bits, with the same values, as they
@@ -217,4 +218,19 @@ func OutOfSpace(err error) error {
 		return fmt.Errorf("%w: %w", ErrFull, err)
 	}
 	return err
+}
+
+// LockWithin takes lock level on l, waiting up to timeout while another
+// connection holds a conflicting lock (what a busy handler does for
+// SQLite); after that it fails with ErrBusy. Backends use it to read a
+// consistent snapshot outside SQLite (an export).
+func LockWithin(l interface{ Lock(LockLevel) error }, level LockLevel, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := l.Lock(level)
+		if err == nil || !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -304,15 +304,19 @@ static void ssDestroy(void *pApp){
   ss_host_callback(SS_CB_DESTROY, (int32_t)(intptr_t)pApp, 0, 0, 0, &r);
 }
 
-/* kind: 0 scalar, 1 aggregate, 2 window. The host's id becomes the
-** function's user data. */
+/* The kinds of function ss_create_function makes. */
+#define SS_KIND_SCALAR     0
+#define SS_KIND_AGGREGATE  1
+#define SS_KIND_WINDOW     2
+
+/* The host's id becomes the function's user data. */
 EXPORT(ss_create_function)
 int ss_create_function(sqlite3 *db, const char *zName, int nArg, int flags, int id, int kind){
   void *pApp = (void*)(intptr_t)id;
   switch( kind ){
-    case 0:
+    case SS_KIND_SCALAR:
       return sqlite3_create_function_v2(db, zName, nArg, flags|SQLITE_UTF8, pApp, ssFunc, 0, 0, ssDestroy);
-    case 1:
+    case SS_KIND_AGGREGATE:
       return sqlite3_create_function_v2(db, zName, nArg, flags|SQLITE_UTF8, pApp, 0, ssStep, ssFinal, ssDestroy);
     default:
       return sqlite3_create_window_function(db, zName, nArg, flags|SQLITE_UTF8, pApp, ssStep, ssFinal, ssValue, ssInverse, ssDestroy);
@@ -353,12 +357,16 @@ static void ssUpdateHook(void *pArg, int op, const char *zDb, const char *zTbl, 
   ss_host_callback(SS_CB_UPDATE, 0, 0, 4, a, &r);
 }
 
-/* Turns the commit (1), rollback (2) and update (4) hooks on or off. */
+/* The hooks ss_hooks turns on, as bits of its mask. */
+#define SS_HOOK_COMMIT    1
+#define SS_HOOK_ROLLBACK  2
+#define SS_HOOK_UPDATE    4
+
 EXPORT(ss_hooks)
 void ss_hooks(sqlite3 *db, int mask){
-  sqlite3_commit_hook(db, (mask&1) ? ssCommitHook : 0, 0);
-  sqlite3_rollback_hook(db, (mask&2) ? ssRollbackHook : 0, 0);
-  sqlite3_update_hook(db, (mask&4) ? ssUpdateHook : 0, 0);
+  sqlite3_commit_hook(db, (mask&SS_HOOK_COMMIT) ? ssCommitHook : 0, 0);
+  sqlite3_rollback_hook(db, (mask&SS_HOOK_ROLLBACK) ? ssRollbackHook : 0, 0);
+  sqlite3_update_hook(db, (mask&SS_HOOK_UPDATE) ? ssUpdateHook : 0, 0);
 }
 
 /* Serializes schema zSchema into memory from malloc; writes its size at

@@ -127,16 +127,8 @@ func (b *Backend) Export(name string) ([]byte, error) {
 		return nil, fmt.Errorf("heap: export %q: %w", name, backend.ErrNotFound)
 	}
 	l := f.lock.NewLock()
-	deadline := time.Now().Add(exportWait)
-	for {
-		err := l.Lock(backend.LockShared)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, backend.ErrBusy) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("heap: export %q: %w", name, err)
-		}
-		time.Sleep(time.Millisecond)
+	if err := backend.LockWithin(l, backend.LockShared, exportWait); err != nil {
+		return nil, fmt.Errorf("heap: export %q: %w", name, err)
 	}
 	defer l.Unlock(backend.LockNone)
 	if hot != nil {

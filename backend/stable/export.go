@@ -22,16 +22,8 @@ func (b *Backend) Export(name string) ([]byte, error) {
 		return nil, fmt.Errorf("stable: export %q: %w", name, err)
 	}
 	defer v.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err := v.Lock(backend.LockShared)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, backend.ErrBusy) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("stable: export %q: %w", name, err)
-		}
-		time.Sleep(time.Millisecond)
+	if err := backend.LockWithin(v, backend.LockShared, 5*time.Second); err != nil {
+		return nil, fmt.Errorf("stable: export %q: %w", name, err)
 	}
 	if hot, err := b.hotJournal(name); err != nil || hot {
 		return nil, errors.Join(fmt.Errorf("stable: export %q: an unfinished transaction's journal is present; open the database once to roll it back", name), err)

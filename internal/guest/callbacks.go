@@ -143,7 +143,7 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 		typ, length, value = t, uint32(len(b)), uint64(p)
 	}
 	if err != nil {
-		bytesResult([]byte(err.Error()), typeError)
+		bytesResult([]byte(err.Error()), TypeError)
 	} else {
 		switch v := v.(type) {
 		case nil:
@@ -170,7 +170,7 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 			}
 			bytesResult(v, TypeBlob)
 		default:
-			bytesResult([]byte(fmt.Sprintf("stablesqlite: a Go function returned an unsupported %T", v)), typeError)
+			bytesResult([]byte(fmt.Sprintf("stablesqlite: a Go function returned an unsupported %T", v)), TypeError)
 		}
 	}
 	PutSlot(mem, at, typ, length, value)

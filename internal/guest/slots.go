@@ -21,7 +21,7 @@ const (
 	TypeText    = 3
 	TypeBlob    = 4
 	TypeNull    = 5
-	typeError   = 6 // a callback's error result, with its message
+	TypeError   = 6 // a callback's error result, with its message
 )
 
 // PutSlot writes a slot at guest address at, in place (a copy through
