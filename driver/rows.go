@@ -140,14 +140,23 @@ func (r *Rows) Close() error {
 	if s.c.closed || s.closed && !s.ownedByRows {
 		return nil
 	}
+	// A statement that has not finished finishes now, and in autocommit
+	// mode that is where its transaction commits (an INSERT ... RETURNING
+	// read for one row): a commit that fails there is the caller's error,
+	// or an acknowledged write would be lost without one.
+	var rc int32
+	var err error
 	if s.ownedByRows {
 		s.closed = true
-		_, err := s.c.inst.Finalize(s.handle)
-		return err
+		rc, err = s.c.inst.Finalize(s.handle)
+	} else if !r.done {
+		rc, err = s.c.inst.Reset(s.handle)
 	}
-	if !r.done {
-		_, err := s.c.inst.Reset(s.handle)
-		return err
+	switch {
+	case err != nil:
+		return s.c.hostError(err)
+	case rc != rcOK && !r.done:
+		return s.c.error(r.ctx, rc)
 	}
 	return nil
 }
