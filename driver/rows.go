@@ -131,12 +131,19 @@ func (r *Rows) Close() error {
 	if s.c.closed || s.closed && !s.ownedByRows {
 		return nil
 	}
+	// A statement that has not finished finishes now, and in autocommit
+	// mode that is where its transaction commits (an INSERT ... RETURNING
+	// read for one row): a commit that fails there is the caller's error,
+	// or an acknowledged write would be lost without one.
+	var err error
 	if s.ownedByRows {
 		s.closed = true
-		return s.st.Close()
+		err = s.st.Close()
+	} else if !r.done {
+		err = s.st.Reset()
 	}
 	if !r.done {
-		return s.st.Reset()
+		return fail(r.ctx, err)
 	}
 	return nil
 }

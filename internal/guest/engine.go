@@ -34,6 +34,15 @@ type module struct {
 	compiled wazero.CompiledModule
 }
 
+// initialMemory is the size in bytes of the memory an instance starts with.
+func (m *module) initialMemory() uint64 {
+	var least uint64
+	for _, d := range m.compiled.ExportedMemories() {
+		least = max(least, uint64(d.Min())*pageSize)
+	}
+	return least
+}
+
 // engine makes the module's compiled code ready, once. A process has one
 // (defaultEngine); tests make their own.
 type engine struct {

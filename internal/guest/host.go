@@ -20,6 +20,7 @@ const ImportModule = "stablesqlite"
 // SQLite file-control opcodes that reach the host.
 const (
 	fcntlSizeHint            = 5
+	fcntlCommitPhaseTwo      = 22
 	fcntlBeginAtomicWrite    = 31
 	fcntlCommitAtomicWrite   = 32
 	fcntlRollbackAtomicWrite = 33
@@ -308,6 +309,11 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 	case fcntlSizeHint:
 		if h, ok := v.(backend.SizeHinter); ok {
 			ret(stack, e.code(h.SizeHint(arg), rc.IOErrTruncate))
+			return
+		}
+	case fcntlCommitPhaseTwo:
+		if c, ok := v.(backend.Committer); ok {
+			ret(stack, e.code(c.CommitPhaseTwo(), rc.IOErrCommitAtomic))
 			return
 		}
 	case fcntlBeginAtomicWrite, fcntlCommitAtomicWrite, fcntlRollbackAtomicWrite:

@@ -134,6 +134,10 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if least := m.initialMemory(); limit < least {
+		// wazero would panic on a memory it cannot make as large as that.
+		return nil, fmt.Errorf("wasm: memory limit of %d bytes is below the %d bytes the module starts with", limit, least)
+	}
 	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
 	ev.call.Store(1) // no call has been asked to stop (interrupt is 0)
 	ctx := context.WithValue(context.Background(), envKey{}, ev)

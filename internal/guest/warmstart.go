@@ -109,7 +109,7 @@ func warmStart(dir string) (*module, bool) {
 // check instantiates the module once: _initialize runs the C constructors,
 // which only the whole module's code can do.
 func (m *module) check() error {
-	ctx := withMemory(context.Background(), &allocator{limit: 1 << 20})
+	ctx := withMemory(context.Background(), &allocator{limit: m.initialMemory()})
 	inst, err := m.runtime.InstantiateModule(ctx, m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
