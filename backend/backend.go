@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 	"time"
 )
@@ -197,20 +198,20 @@ const (
 // mode: the WAL index, shared by every connection of the file. Package shm
 // implements it for any backend.
 //
-// Every connection is its own Wasm instance and keeps a private copy of each
-// region; ShmSync reconciles that copy with the shared regions.
+// The index lives in a file whose regions the host maps into each
+// connection's guest memory (MAP_SHARED): every connection, of this process
+// or of another, reads and writes the same bytes, and SQLite's lock-free
+// reads of the index see what the others wrote.
 type SharedMemory interface {
-	// ShmMap maps region (of size bytes) for this volume; it reports false
-	// when the region does not exist and extend is false.
-	ShmMap(region, size int, extend bool) (bool, error)
+	// ShmMap returns the file and offset of region (size bytes), growing
+	// the index to hold it if extend; ok is false when the region does not
+	// exist and extend is false.
+	ShmMap(region, size int, extend bool) (f *os.File, off int64, ok bool, err error)
 	// ShmLock takes or releases SQLite's shm locks [offset, offset+n);
 	// ErrBusy on conflict.
 	ShmLock(offset, n int, flags ShmFlags) error
-	// ShmSync publishes what changed in private (this connection's copy of
-	// region) since the last sync, then copies in what others published.
-	ShmSync(region int, private []byte, publish, receive bool)
-	// ShmUnmap releases the volume's shm locks and mappings; delete asks
-	// for the shared memory to be discarded.
+	// ShmUnmap releases the volume's shm locks; delete asks for the shared
+	// memory to be discarded.
 	ShmUnmap(delete bool) error
 }
 

@@ -3,9 +3,7 @@ package driver_test
 import (
 	"context"
 	"database/sql"
-	osexec "os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -117,31 +115,5 @@ func TestWALConcurrency(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-	}
-}
-
-// While this process has a file database open in WAL mode, a native SQLite
-// in another process is refused, not handed a stale index; once the
-// database is closed it reads everything.
-func TestWALNativeProcess(t *testing.T) {
-	t.Parallel() // the native shell retries for about ten seconds before it gives up
-	cli, err := osexec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("native sqlite3 shell not installed")
-	}
-	path := filepath.Join(t.TempDir(), "wal.db")
-	db := open(t, path+"?_pragma=journal_mode(WAL)")
-	mustExec(t, db, "create table t(x); insert into t values (1), (2), (3)")
-	out, err := osexec.Command(cli, path, "select count(*) from t").CombinedOutput()
-	if err == nil && strings.TrimSpace(string(out)) == "3" {
-		t.Fatalf("native sqlite3 used the WAL database while this process had its index: %s", out)
-	}
-	if !strings.Contains(string(out), "locked") && !strings.Contains(string(out), "busy") {
-		t.Logf("native sqlite3 said: %s", out)
-	}
-	db.Close()
-	out, err = osexec.Command(cli, path, "pragma integrity_check; select count(*) from t").CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "ok\n3" {
-		t.Fatalf("after close, native sqlite3: %v: %s", err, out)
 	}
 }

@@ -1,6 +1,6 @@
 /*
 ** The host ABI: every function the module imports. All of them come from the
-** one import module "stablesqlite"; wasm/ABI.md documents each, and a test in
+** one import module "stablesqlite2"; wasm/ABI.md documents each, and a test in
 ** wasm/ fails when the compiled module imports anything not documented there.
 **
 ** Conventions: pointers and lengths are offsets into this module's linear
@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define HOST(name) __attribute__((import_module("stablesqlite"), import_name(#name)))
+#define HOST(name) __attribute__((import_module("stablesqlite2"), import_name(#name)))
 
 /* Result of a successful volume open, written by vol_open at `out`. */
 typedef struct {

@@ -7,12 +7,15 @@
 ** Shape borrowed from SQLite's test_demovfs.c: one sqlite3_file subclass,
 ** one io_methods table, one sqlite3_vfs.
 **
-** Shared memory for WAL: every connection is its own Wasm instance, so the
-** WAL index cannot be one mapping shared by all. Each connection keeps its
-** own copy of each region in its memory; the host holds the shared copy
-** and reconciles the two at every shm lock change and barrier, which are
-** exactly the points where SQLite expects to see other connections' work.
+** Shared memory for WAL: the guest sets aside page-aligned memory for each
+** region of the WAL index, and the host maps the index's region there
+** (MAP_SHARED), so that every connection, in this process or another, works
+** on the same bytes, as native SQLite's connections do.
 */
+
+/* Regions are mapped at addresses aligned to this: a multiple of every
+** system's page size. */
+#define SS_SHM_ALIGN 65536
 
 typedef struct ssFile {
   sqlite3_file base;
@@ -20,20 +23,26 @@ typedef struct ssFile {
   int32_t iocap;   /* SQLITE_IOCAP_* from the host */
   int32_t sector;  /* sector size from the host */
   int nShm;        /* entries in apShm */
-  void **apShm;    /* this connection's copies of the shm regions */
+  void **apShm;    /* the shm regions, mapped by the host into this memory */
 } ssFile;
 
+/* Frees the memory of the regions, once the host has unmapped them (and
+** put private pages back). */
 static void ssShmFree(ssFile *p){
   int i;
-  for(i=0; i<p->nShm; i++) sqlite3_free(p->apShm[i]);
+  for(i=0; i<p->nShm; i++) free(p->apShm[i]);
   sqlite3_free(p->apShm);
   p->apShm = 0;
   p->nShm = 0;
 }
 
 static int ssClose(sqlite3_file *f){
-  ssShmFree((ssFile*)f);
-  return ss_host_close(((ssFile*)f)->h);
+  ssFile *p = (ssFile*)f;
+  if( p->nShm ){
+    ss_host_shm_unmap(p->h, 0);  /* SQLite unmaps first; this is in case */
+    ssShmFree(p);
+  }
+  return ss_host_close(p->h);
 }
 
 static int ssRead(sqlite3_file *f, void *p, int n, sqlite3_int64 off){
@@ -115,15 +124,15 @@ static int ssShmMap(sqlite3_file *f, int iRegion, int szRegion, int bExtend,
     p->nShm = iRegion+1;
   }
   if( p->apShm[iRegion]==0 ){
-    void *buf = sqlite3_malloc(szRegion);
+    void *buf = aligned_alloc(SS_SHM_ALIGN, szRegion);
     if( !buf ) return SQLITE_IOERR_NOMEM;
     rc = ss_host_shm_map(p->h, iRegion, szRegion, bExtend, buf);
     if( rc==SQLITE_NOTFOUND ){
-      sqlite3_free(buf);
+      free(buf);
       return SQLITE_OK;
     }
     if( rc!=SQLITE_OK ){
-      sqlite3_free(buf);
+      free(buf);
       return rc;
     }
     p->apShm[iRegion] = buf;

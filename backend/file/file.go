@@ -4,8 +4,11 @@
 // Locking follows SQLite's unix VFS: handles of one process on one file
 // share an in-process lock state (package locking), mirrored in POSIX
 // advisory locks on the byte ranges SQLite uses, so that a native sqlite3
-// in another process and this backend exclude each other correctly in
-// rollback-journal modes. Because POSIX locks belong to the process and are
+// in another process and this backend exclude each other correctly. In WAL
+// mode the WAL index is the database's -shm file, mapped into every
+// connection, with the locks and the dead-man switch of SQLite's unix VFS
+// on its bytes: native SQLite in other processes shares it as it does with
+// itself. Because POSIX locks belong to the process and are
 // dropped when any descriptor of the file is closed, the descriptors of a
 // file are kept until its last handle closes, as os_unix.c does.
 package file
@@ -42,7 +45,7 @@ func New() *Backend {
 
 // inode is the state shared by every handle on one file.
 type inode struct {
-	shm      shm.File // WAL index, kept in this process
+	shm      shm.File // WAL index, in the -shm file
 	id       fileID
 	lock     locking.File
 	writable bool // lock.OS goes through a descriptor open for writing
@@ -88,7 +91,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	if in == nil {
 		in = &inode{id: id}
 		in.lock.OS = newOSLock(f)
-		in.shm.Attach, in.shm.Detach = shmGuard(name)
+		in.shm.Open = func() (shm.Storage, error) { return openShm(name + "-shm") }
 		b.inodes[id] = in
 	}
 	if !in.writable && osFlags&os.O_RDWR != 0 {

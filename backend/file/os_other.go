@@ -3,9 +3,11 @@
 package file
 
 import (
+	"errors"
 	"os"
 
 	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 // fileID identifies a file by its cleaned absolute path where the system
@@ -27,6 +29,7 @@ func canAccess(name string, write bool) bool {
 
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
-// shmGuard: without POSIX locks, WAL is safe among this process's
-// connections only.
-func shmGuard(string) (func() error, func(bool)) { return nil, nil }
+// openShm: the WAL index is mapped into guest memory, which needs mmap.
+func openShm(string) (shm.Storage, error) {
+	return nil, errors.New("file: WAL mode needs shared memory, which this system does not map here; use PRAGMA locking_mode=EXCLUSIVE before journal_mode=WAL")
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 type fileID struct{ dev, ino uint64 }
@@ -88,41 +89,90 @@ func canAccess(name string, write bool) bool {
 
 func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
-// shmDMS is the byte of the -shm file that SQLite's unix VFS locks while a
-// process uses the shared memory (its "dead man switch").
-const shmDMS = 128
+// The bytes of the -shm file SQLite's unix VFS locks: the eight WAL locks
+// from shmBase, and the "dead-man switch" that every process using the
+// index holds shared.
+const (
+	shmBase = 120
+	shmDMS  = shmBase + shm.NLocks
+)
 
-// shmGuard returns the Attach and Detach hooks of a database's WAL index.
-// The index lives in this process's memory, not in the -shm file, so while
-// it is in use this process holds a write lock on the -shm file's DMS byte:
-// a native SQLite in another process then cannot open the database in WAL
-// mode (it gets SQLITE_BUSY) instead of using a stale index, and if one
-// already has, Attach fails the same way.
-func shmGuard(dbPath string) (attach func() error, detach func(bool)) {
-	var f *os.File
-	attach = func() error {
-		var err error
-		f, err = os.OpenFile(dbPath+"-shm", os.O_RDWR|os.O_CREATE, 0o644)
-		if err != nil {
-			return err
-		}
-		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: shmDMS, Len: 1}
-		if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
-			f.Close()
-			f = nil
-			return fmt.Errorf("%w: the database's WAL index is in use by another process", backend.ErrBusy)
-		}
-		return nil
+// shmFile is the WAL index of a database in its -shm file, with the locks
+// native SQLite takes on it.
+type shmFile struct{ f *os.File }
+
+// openShm opens the -shm file at path as SQLite's unix VFS does: a process
+// that finds no other holding the dead-man switch is the first to use the
+// index, and truncates the file, whatever a process that crashed left
+// there; every process then holds the switch shared while it has the index
+// open (the kernel releases it when a process dies).
+func openShm(path string) (shm.Storage, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
 	}
-	detach = func(delete bool) {
-		if f == nil {
-			return
-		}
-		if delete {
-			os.Remove(dbPath + "-shm")
-		}
-		f.Close() // releases the lock
-		f = nil
+	s := &shmFile{f}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: shmDMS, Len: 1}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
+		f.Close()
+		return nil, &os.PathError{Op: "fcntl", Path: path, Err: err}
 	}
-	return attach, detach
+	switch lk.Type {
+	case syscall.F_UNLCK:
+		err = s.set(syscall.F_WRLCK, shmDMS, 1)
+		if err == nil {
+			// Three bytes, as SQLite leaves it: less than a header.
+			err = f.Truncate(3)
+		}
+	case syscall.F_WRLCK:
+		err = fmt.Errorf("%w: another process is initialising the WAL index", backend.ErrBusy)
+	}
+	if err == nil {
+		err = s.set(syscall.F_RDLCK, shmDMS, 1)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *shmFile) File() *os.File { return s.f }
+
+// set takes a lock of kind on [start, start+n) without waiting.
+func (s *shmFile) set(kind int16, start, n int64) error {
+	lk := syscall.Flock_t{Type: kind, Whence: 0, Start: start, Len: n}
+	for {
+		err := syscall.FcntlFlock(s.f.Fd(), syscall.F_SETLK, &lk)
+		switch {
+		case err == nil:
+			return nil
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || err == syscall.EACCES:
+			return backend.ErrBusy
+		}
+		return &os.PathError{Op: "fcntl", Path: s.f.Name(), Err: err}
+	}
+}
+
+// Lock implements shm.Storage with fcntl locks on the slots' bytes.
+func (s *shmFile) Lock(offset, n int, flags backend.ShmFlags) error {
+	kind := int16(syscall.F_WRLCK)
+	switch {
+	case flags&backend.ShmUnlock != 0:
+		kind = syscall.F_UNLCK
+	case flags&backend.ShmShared != 0:
+		kind = syscall.F_RDLCK
+	}
+	return s.set(kind, shmBase+int64(offset), int64(n))
+}
+
+// Close implements shm.Storage: closing the descriptor releases the
+// process's locks on the file, the dead-man switch among them.
+func (s *shmFile) Close(delete bool) error {
+	if delete {
+		os.Remove(s.f.Name())
+	}
+	return s.f.Close()
 }

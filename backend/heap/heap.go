@@ -61,7 +61,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	case f != nil && flags&backend.OpenExclusive != 0:
 		return nil, 0, fmt.Errorf("heap: %q already exists", name)
 	case f == nil:
-		f = &file{}
+		f = &file{shm: shm.File{Open: shm.Anonymous}}
 		b.files[name] = f
 	}
 	f.opens++
@@ -158,7 +158,7 @@ func (b *Backend) Import(name string, image []byte) error {
 	if err := backend.CheckImage(image); err != nil {
 		return fmt.Errorf("heap: import %q: %w", name, err)
 	}
-	f := &file{}
+	f := &file{shm: shm.File{Open: shm.Anonymous}}
 	f.data.WriteAt(image, 0)
 	if len(image) > 0 && (image[18] == 2 || image[19] == 2) {
 		f.data.WriteAt([]byte{1, 1}, 18)

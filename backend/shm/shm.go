@@ -1,12 +1,18 @@
-// Package shm implements SQLite's WAL-index shared memory for backends:
-// regions shared by every handle of one database file, SQLite's eight shm
-// locks, and the reconciliation of each handle's private copy (it lives in
-// the handle's own Wasm memory) with the shared regions.
+// Package shm implements SQLite's WAL-index shared memory for backends: the
+// index lives in a file whose regions the host maps into every connection's
+// guest memory (MAP_SHARED), so that every connection, in this process or
+// another, reads and writes the same bytes, as native SQLite's connections
+// do; and SQLite's eight shm locks, among the connections of the process
+// and, through the storage's OS locks, of other processes.
+//
+// The file backend keeps the index in the database's -shm file, with the
+// byte-range locks native SQLite takes on it; in-memory backends keep it
+// in an anonymous file of the process (see Anonymous).
 package shm
 
 import (
-	"bytes"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -15,162 +21,99 @@ import (
 // NLocks is SQLITE_SHM_NLOCK.
 const NLocks = 8
 
-// File is the shared memory of one database file. The zero value is ready.
-type File struct {
-	// Attach, if set, is called when the first handle maps a region, and
-	// Detach when the last one unmaps (the file backend uses them to keep
-	// other processes out while the shared memory lives in this process).
-	Attach func() error
-	Detach func(delete bool)
+// MaxRegions bounds a region's index: 32,768 regions of SQLite's 32 KiB
+// make a 1 GiB WAL index, enough for a WAL of 128 million frames. Mapping
+// past it is an error rather than a file of that size.
+const MaxRegions = 1 << 15
 
-	mu      sync.Mutex
-	regions [][]byte
-	gens    []uint64 // per region: bumped by every publish that changed it
-	epoch   uint64   // bumped by Reset
-	users   int
-	shared  [NLocks]int
-	excl    [NLocks]*Handle
+// Storage is where a File's regions live.
+type Storage interface {
+	// File is the file the regions are mapped from: region r of size s at
+	// offset r*s.
+	File() *os.File
+	// Lock takes (or, with backend.ShmUnlock, releases) SQLite's shm lock
+	// slots [offset, offset+n) for this process among processes, without
+	// waiting: backend.ErrBusy on conflict. Storage that only this process
+	// sees has nothing to do.
+	Lock(offset, n int, flags backend.ShmFlags) error
+	// Close releases the storage when the process's last connection
+	// unmaps; delete asks for the index to be discarded.
+	Close(delete bool) error
+}
+
+// File is the shared memory of one database file, for every volume of the
+// process that has it open. The zero value is not usable: set Open.
+type File struct {
+	// Open makes the storage, when the first handle maps a region.
+	Open func() (Storage, error)
+
+	mu    sync.Mutex
+	st    Storage
+	size  int // region size, from the first map
+	users int
+	locks [NLocks]int // per slot: handles holding it shared, or -1 if one holds it exclusive
 }
 
 // Handle is one volume's view of a File; it implements the methods of
 // backend.SharedMemory.
 type Handle struct {
-	f        *File
-	mapped   bool
-	shadows  [][]byte // what this handle last synced, per region
-	seen     []uint64 // the region generation the shadow reflects
-	epoch    uint64   // the File's epoch the shadows belong to
-	shared   uint8    // lock slots held shared
-	excl     uint8    // lock slots held exclusive
-	mayWrite bool     // an exclusive lock was held since the last publish
+	f      *File
+	mapped bool
+	shared uint8 // lock slots held shared
+	excl   uint8 // lock slots held exclusive
 }
 
 // NewHandle returns a handle on f for one volume.
 func (f *File) NewHandle() *Handle { return &Handle{f: f} }
 
-// MaxRegions bounds a region's index: 32,768 regions of SQLite's 32 KiB
-// make a 1 GiB WAL index, enough for a WAL of 128 million frames. Mapping
-// past it is an error rather than an allocation of every region before it.
-const MaxRegions = 1 << 15
-
-// ShmMap implements backend.SharedMemory.
-func (h *Handle) ShmMap(region, size int, extend bool) (bool, error) {
+// ShmMap implements backend.SharedMemory: the file and offset of region,
+// grown to hold it if extend. Growing writes a byte into each new page, so
+// that a full file system is an error here and not a fault when the guest
+// touches the page.
+func (h *Handle) ShmMap(region, size int, extend bool) (*os.File, int64, bool, error) {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if region < 0 || region >= MaxRegions || size <= 0 || size > 1<<20 {
-		return false, fmt.Errorf("shm: bad region %d of %d bytes", region, size)
+	if region < 0 || region >= MaxRegions || size <= 0 || size > 1<<20 || size%os.Getpagesize() != 0 {
+		return nil, 0, false, fmt.Errorf("shm: bad region %d of %d bytes", region, size)
 	}
-	if len(f.regions) > 0 && len(f.regions[0]) != size {
-		return false, fmt.Errorf("shm: region size %d, mapped before as %d", size, len(f.regions[0]))
+	if f.size != 0 && f.size != size {
+		return nil, 0, false, fmt.Errorf("shm: region size %d, mapped before as %d", size, f.size)
 	}
 	if !h.mapped {
-		if f.users == 0 && f.Attach != nil {
-			if err := f.Attach(); err != nil {
-				return false, err
+		if f.users == 0 {
+			st, err := f.Open()
+			if err != nil {
+				return nil, 0, false, err
 			}
+			f.st, f.size = st, size
 		}
 		f.users++
 		h.mapped = true
 	}
-	if region >= len(f.regions) {
+	file := f.st.File()
+	st, err := file.Stat()
+	if err != nil {
+		return nil, 0, false, err
+	}
+	off, end := int64(region)*int64(size), int64(region+1)*int64(size)
+	if st.Size() < end {
 		if !extend {
-			return false, nil
+			return nil, 0, false, nil
 		}
-		for len(f.regions) <= region {
-			f.regions = append(f.regions, make([]byte, size))
-			f.gens = append(f.gens, 1)
-		}
-	}
-	for len(h.shadows) <= region {
-		h.shadows = append(h.shadows, nil)
-		h.seen = append(h.seen, 0)
-	}
-	return true, nil
-}
-
-// ShmSync implements backend.SharedMemory. Two shortcuts keep it off the
-// read path: SQLite writes to the WAL index only under an exclusive shm lock,
-// so a handle that has held none since its last publish has nothing to
-// publish; and a region whose generation has not moved since the handle last
-// looked has nothing to receive.
-func (h *Handle) ShmSync(region int, private []byte, publish, receive bool) {
-	f := h.f
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if region >= len(f.regions) || region >= len(h.shadows) || len(private) != len(f.regions[region]) {
-		return
-	}
-	if h.epoch != f.epoch {
-		// The File was reset: what this handle synced before is void.
-		clear(h.shadows)
-		h.epoch = f.epoch
-	}
-	shared := f.regions[region]
-	shadow := h.shadows[region]
-	if shadow == nil {
-		// First sync of a new mapping: the private copy is uninitialised.
-		copy(private, shared)
-		h.shadows[region] = bytes.Clone(shared)
-		h.seen[region] = f.gens[region]
-		return
-	}
-	if publish && h.mayWrite {
-		current := h.seen[region] == f.gens[region]
-		if publishDiff(private, shadow, shared) {
-			f.gens[region]++
-			if current {
-				h.seen[region] = f.gens[region]
+		page := int64(os.Getpagesize())
+		for at := max(st.Size(), off) + page - 1; at < end; at += page {
+			if _, err := file.WriteAt([]byte{0}, at); err != nil {
+				return nil, 0, false, backend.OutOfSpace(err)
 			}
 		}
 	}
-	if receive && h.seen[region] != f.gens[region] {
-		publishDiff(shared, shadow, private)
-		h.seen[region] = f.gens[region]
-	}
-}
-
-// publishDiff copies to dst (and to shadow) every byte of src that differs
-// from shadow, and reports whether there was any.
-func publishDiff(src, shadow, dst []byte) bool {
-	const chunk = 256
-	changed := false
-	for i := 0; i < len(src); i += chunk {
-		j := min(i+chunk, len(src))
-		if bytes.Equal(src[i:j], shadow[i:j]) {
-			continue
-		}
-		for k := i; k < j; k++ {
-			if src[k] != shadow[k] {
-				dst[k] = src[k]
-				shadow[k] = src[k]
-				changed = true
-			}
-		}
-	}
-	return changed
-}
-
-// Reset zeroes the shared regions, as if no connection had ever built the
-// index: each handle's next sync takes the zeros into its private copy
-// (dropping what it had not published), and SQLite rebuilds the index from
-// the WAL. A backend calls it when the WAL lost writes the index may list.
-// Locks are kept.
-func (f *File) Reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.regions) == 0 {
-		return
-	}
-	for i := range f.regions {
-		clear(f.regions[i])
-		f.gens[i]++
-	}
-	f.epoch++
+	return file, off, true, nil
 }
 
 // ShmLock implements backend.SharedMemory, with the rules of os_unix.c's
-// unixShmLock among the handles of the file.
+// unixShmLock: the handles of the process share each slot's OS lock, taken
+// when the first one locks it and released when the last one unlocks.
 func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
 	if offset < 0 || n < 1 || offset+n > NLocks {
 		return fmt.Errorf("shm: bad lock range [%d, %d)", offset, offset+n)
@@ -178,76 +121,113 @@ func (h *Handle) ShmLock(offset, n int, flags backend.ShmFlags) error {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !h.mapped {
+		return fmt.Errorf("shm: lock of an unmapped handle")
+	}
 	mask := uint8((1<<n - 1) << offset)
 	switch {
 	case flags&backend.ShmUnlock != 0:
+		return h.unlock(offset, n, mask)
+	case flags&backend.ShmShared != 0:
+		// SQLite takes shared locks one slot at a time, never on a slot it
+		// holds exclusive.
 		for i := offset; i < offset+n; i++ {
 			bit := uint8(1) << i
-			if h.excl&bit != 0 {
-				f.excl[i] = nil
-			}
 			if h.shared&bit != 0 {
-				f.shared[i]--
+				continue
 			}
+			if f.locks[i] < 0 {
+				return backend.ErrBusy
+			}
+			if f.locks[i] == 0 {
+				if err := f.st.Lock(i, 1, backend.ShmLock|backend.ShmShared); err != nil {
+					return err
+				}
+			}
+			f.locks[i]++
+			h.shared |= bit
 		}
-		h.excl &^= mask
-		h.shared &^= mask
-		if h.excl == 0 {
-			h.mayWrite = false // the host published before it unlocked
-		}
-	case flags&backend.ShmShared != 0:
-		if h.shared&mask == mask {
+	default:
+		if h.excl&mask == mask {
 			return nil
 		}
+		// Any lock of another handle of the process blocks it, as does
+		// any of another process (the OS lock).
 		for i := offset; i < offset+n; i++ {
-			if f.excl[i] != nil && f.excl[i] != h {
+			if f.locks[i] != 0 {
 				return backend.ErrBusy
 			}
 		}
-		for i := offset; i < offset+n; i++ {
-			if h.shared&(1<<i) == 0 {
-				f.shared[i]++
-			}
-		}
-		h.shared |= mask
-	default:
-		for i := offset; i < offset+n; i++ {
-			own := 0
-			if h.shared&(1<<i) != 0 {
-				own = 1
-			}
-			if f.excl[i] != nil && f.excl[i] != h || f.shared[i]-own > 0 {
-				return backend.ErrBusy
-			}
+		if err := f.st.Lock(offset, n, backend.ShmLock|backend.ShmExclusive); err != nil {
+			return err
 		}
 		for i := offset; i < offset+n; i++ {
-			f.excl[i] = h
+			f.locks[i] = -1
 		}
 		h.excl |= mask
-		h.mayWrite = true
 	}
 	return nil
 }
 
-// ShmUnmap implements backend.SharedMemory. When the last handle unmaps,
-// the regions are dropped: the next connection rebuilds the index from the
-// WAL, as SQLite does when it finds no shared memory.
+// unlock releases h's locks on the slots of mask; f.mu is held.
+func (h *Handle) unlock(offset, n int, mask uint8) error {
+	f := h.f
+	var err error
+	for i := offset; i < offset+n; i++ {
+		bit := uint8(1) << i
+		switch {
+		case h.excl&bit != 0:
+			f.locks[i] = 0
+		case h.shared&bit != 0:
+			f.locks[i]--
+		default:
+			continue
+		}
+		if f.locks[i] == 0 {
+			if uerr := f.st.Lock(i, 1, backend.ShmUnlock); err == nil {
+				err = uerr
+			}
+		}
+	}
+	h.excl &^= mask
+	h.shared &^= mask
+	return err
+}
+
+// ShmUnmap implements backend.SharedMemory: the handle's locks go, and
+// when the process's last handle unmaps, so does the storage.
 func (h *Handle) ShmUnmap(delete bool) error {
-	h.ShmLock(0, NLocks, backend.ShmUnlock)
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	h.shadows, h.seen = nil, nil
 	if !h.mapped {
 		return nil
 	}
+	err := h.unlock(0, NLocks, 0xff)
 	h.mapped = false
-	f.users--
-	if f.users == 0 {
-		f.regions, f.gens = nil, nil
-		if f.Detach != nil {
-			f.Detach(delete)
+	if f.users--; f.users == 0 {
+		if cerr := f.st.Close(delete); err == nil {
+			err = cerr
 		}
+		f.st, f.size = nil, 0
 	}
-	return nil
+	return err
+}
+
+// Reset zeroes the index, as if no connection had ever built it: SQLite
+// finds no valid header and rebuilds it from the WAL. A backend calls it
+// when the WAL lost writes that the index may list. Locks are kept.
+func (f *File) Reset() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.st == nil {
+		return nil
+	}
+	file := f.st.File()
+	st, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	_, err = file.WriteAt(make([]byte, st.Size()), 0)
+	return err
 }

@@ -1,15 +1,62 @@
 package shm
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 )
 
+// osLocks records the OS locks a storage is asked for.
+type osLocks struct {
+	Storage
+	held [NLocks]string // "", "shared" or "exclusive"
+	deny bool           // another process holds everything
+}
+
+func (o *osLocks) Lock(offset, n int, flags backend.ShmFlags) error {
+	for i := offset; i < offset+n; i++ {
+		switch {
+		case flags&backend.ShmUnlock != 0:
+			o.held[i] = ""
+		case o.deny:
+			return backend.ErrBusy
+		case flags&backend.ShmShared != 0:
+			o.held[i] = "shared"
+		default:
+			o.held[i] = "exclusive"
+		}
+	}
+	return nil
+}
+
+func newFile(t *testing.T) (*File, *osLocks) {
+	t.Helper()
+	o := &osLocks{}
+	f := &File{Open: func() (Storage, error) {
+		st, err := Anonymous()
+		o.Storage = st
+		return o, err
+	}}
+	return f, o
+}
+
+func mapped(t *testing.T, h *Handle) {
+	t.Helper()
+	if _, _, ok, err := h.ShmMap(0, 32768, true); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+}
+
+// Locks follow os_unix.c's rules among the handles of the process, and the
+// process holds each slot's OS lock while any of its handles does.
 func TestLocks(t *testing.T) {
-	var f File
+	f, o := newFile(t)
 	a, b := f.NewHandle(), f.NewHandle()
+	mapped(t, a)
+	mapped(t, b)
 	lock := func(h *Handle, off, n int, flags backend.ShmFlags) error { return h.ShmLock(off, n, flags) }
 	if err := lock(a, 3, 1, backend.ShmLock|backend.ShmShared); err != nil {
 		t.Fatal(err)
@@ -17,12 +64,22 @@ func TestLocks(t *testing.T) {
 	if err := lock(b, 3, 1, backend.ShmLock|backend.ShmShared); err != nil {
 		t.Fatal("two shared locks conflict:", err)
 	}
+	if o.held[3] != "shared" {
+		t.Fatalf("OS lock of slot 3: %q", o.held[3])
+	}
+	lock(a, 3, 1, backend.ShmUnlock|backend.ShmShared)
+	if o.held[3] != "shared" {
+		t.Fatal("the OS lock went while a handle still held the slot")
+	}
 	if err := lock(a, 3, 1, backend.ShmLock|backend.ShmExclusive); !errors.Is(err, backend.ErrBusy) {
 		t.Fatal("exclusive granted over another's shared lock:", err)
 	}
 	lock(b, 3, 1, backend.ShmUnlock|backend.ShmShared)
-	if err := lock(a, 3, 1, backend.ShmLock|backend.ShmExclusive); err != nil {
-		t.Fatal("exclusive over one's own shared lock:", err)
+	if o.held[3] != "" {
+		t.Fatal("the OS lock stayed after the last handle unlocked")
+	}
+	if err := lock(a, 3, 1, backend.ShmLock|backend.ShmExclusive); err != nil || o.held[3] != "exclusive" {
+		t.Fatal("exclusive on a free slot:", err, o.held[3])
 	}
 	if err := lock(b, 0, 8, backend.ShmLock|backend.ShmExclusive); !errors.Is(err, backend.ErrBusy) {
 		t.Fatal("a range overlapping an exclusive lock:", err)
@@ -36,104 +93,61 @@ func TestLocks(t *testing.T) {
 	if err := lock(b, 3, 5, backend.ShmLock|backend.ShmExclusive); err != nil {
 		t.Fatal("unmap did not release the locks:", err)
 	}
-	if err := lock(a, 7, 2, backend.ShmLock|backend.ShmShared); err == nil {
+	if err := lock(b, 7, 2, backend.ShmLock|backend.ShmShared); err == nil {
 		t.Fatal("a range past the eight locks")
 	}
+	b.ShmUnmap(false)
+	// Another process holding the slot: busy, and nothing left held here.
+	c := f.NewHandle()
+	mapped(t, c)
+	o.deny = true
+	if err := lock(c, 1, 1, backend.ShmLock|backend.ShmShared); !errors.Is(err, backend.ErrBusy) || f.locks[1] != 0 {
+		t.Fatal("another process's lock:", err, f.locks[1])
+	}
 }
 
-// Each handle's private copy sees the others' changes only when it syncs.
-func TestSync(t *testing.T) {
-	const size = 32768
-	var f File
-	attached, detached := 0, 0
-	f.Attach = func() error { attached++; return nil }
-	f.Detach = func(bool) { detached++ }
+// Regions live in one file at offsets region*size, are made on extend
+// only, and every handle of the file gets the same file: what one writes,
+// the others read. The storage goes with the last handle.
+func TestRegions(t *testing.T) {
+	f, _ := newFile(t)
 	a, b := f.NewHandle(), f.NewHandle()
-	if ok, err := a.ShmMap(0, size, false); ok || err != nil {
-		t.Fatalf("missing region without extend: %v, %v", ok, err)
+	if _, _, ok, err := a.ShmMap(1, 32768, false); ok || err != nil {
+		t.Fatalf("a missing region without extend: %v, %v", ok, err)
 	}
-	for _, h := range []*Handle{a, b} {
-		if ok, err := h.ShmMap(0, size, true); !ok || err != nil {
-			t.Fatal(ok, err)
-		}
+	fa, off, ok, err := a.ShmMap(1, 32768, true)
+	if !ok || err != nil || off != 32768 {
+		t.Fatal(ok, err, off)
 	}
-	pa, pb := make([]byte, size), make([]byte, size)
-	for i := range pb {
-		pb[i] = 0xee // uninitialised guest memory
+	if st, _ := fa.Stat(); st.Size() != 65536 {
+		t.Fatalf("file of %d bytes for two regions", st.Size())
 	}
-	a.ShmSync(0, pa, false, true)
-	b.ShmSync(0, pb, false, true)
-	if pb[100] != 0 {
-		t.Fatal("a new mapping was not filled from the shared region")
+	fb, _, ok, err := b.ShmMap(1, 32768, false)
+	if !ok || err != nil || fb != fa {
+		t.Fatal("the other handle does not share the region:", ok, err)
 	}
-	// SQLite writes to the index only under an exclusive lock.
-	if err := a.ShmLock(0, 1, backend.ShmLock|backend.ShmExclusive); err != nil {
+	fa.WriteAt([]byte("index"), off)
+	got := make([]byte, 5)
+	fb.ReadAt(got, off)
+	if string(got) != "index" {
+		t.Fatalf("the other handle reads %q", got)
+	}
+	if _, _, _, err := a.ShmMap(0, 16384, true); err == nil {
+		t.Fatal("a region size other than the first was accepted")
+	}
+	if err := f.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	pa[10], pa[20000] = 1, 2
-	b.ShmSync(0, pb, true, true)
-	if pb[10] != 0 {
-		t.Fatal("b saw a's change before a published it")
-	}
-	a.ShmSync(0, pa, true, false)
-	a.ShmLock(0, 1, backend.ShmUnlock|backend.ShmExclusive)
-	pb[500] = 9 // b's own unpublished change survives receiving
-	b.ShmSync(0, pb, false, true)
-	if pb[10] != 1 || pb[20000] != 2 || pb[500] != 9 {
-		t.Fatalf("b after receiving: %d %d %d", pb[10], pb[20000], pb[500])
-	}
-	// b held no exclusive lock: its stray change is not published.
-	b.ShmSync(0, pb, true, false)
-	a.ShmSync(0, pa, false, true)
-	if pa[500] != 0 {
-		t.Fatal("a change made without an exclusive lock was published")
-	}
-	if _, err := a.ShmMap(1, 1024, true); err == nil {
-		t.Fatal("a region of another size was mapped")
+	fb.ReadAt(got, off)
+	if !bytes.Equal(got, make([]byte, 5)) {
+		t.Fatalf("after Reset: %q", got)
 	}
 	a.ShmUnmap(false)
+	if _, err := fa.Stat(); err != nil {
+		t.Fatal("the storage closed while a handle had it mapped")
+	}
 	b.ShmUnmap(true)
-	if attached != 1 || detached != 1 {
-		t.Fatalf("attach %d, detach %d", attached, detached)
-	}
-	c := f.NewHandle()
-	if ok, _ := c.ShmMap(0, size, false); ok {
-		t.Fatal("the regions outlived their last user")
-	}
-}
-
-// After Reset every handle's next sync gives it zeros, the state of an
-// index no connection has built, whatever it had synced or changed before.
-func TestReset(t *testing.T) {
-	const size = 32768
-	var f File
-	a, b := f.NewHandle(), f.NewHandle()
-	pa, pb := make([]byte, size), make([]byte, size)
-	for _, h := range []*Handle{a, b} {
-		if ok, err := h.ShmMap(0, size, true); !ok || err != nil {
-			t.Fatal(ok, err)
-		}
-	}
-	a.ShmSync(0, pa, false, true)
-	b.ShmSync(0, pb, false, true)
-	if err := a.ShmLock(0, 1, backend.ShmLock|backend.ShmExclusive); err != nil {
-		t.Fatal(err)
-	}
-	pa[10] = 1
-	a.ShmSync(0, pa, true, true) // published
-	b.ShmSync(0, pb, false, true)
-	pa[20] = 2 // not yet published
-	f.Reset()
-	a.ShmSync(0, pa, true, true)
-	b.ShmSync(0, pb, false, true)
-	if pa[10] != 0 || pa[20] != 0 || pb[10] != 0 {
-		t.Fatalf("after Reset: a %d %d, b %d", pa[10], pa[20], pb[10])
-	}
-	// Publishing works as before.
-	pa[30] = 3
-	a.ShmSync(0, pa, true, false)
-	b.ShmSync(0, pb, false, true)
-	if pb[30] != 3 {
-		t.Fatal("a change published after Reset did not reach b")
+	if _, err := fa.Stat(); !errors.Is(err, os.ErrClosed) {
+		t.Fatal("the storage was not closed with the last handle:", err)
 	}
 }

@@ -683,7 +683,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	}
 	of := b.open[name]
 	if of == nil {
-		of = &openFile{}
+		of = &openFile{shm: shm.File{Open: shm.Anonymous}}
 		b.open[name] = of
 	}
 	of.opens++

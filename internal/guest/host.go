@@ -15,7 +15,7 @@ import (
 )
 
 // ImportModule is the name of the module's only import module.
-const ImportModule = "stablesqlite"
+const ImportModule = "stablesqlite2"
 
 // SQLite file-control opcodes that reach the host.
 const (
@@ -162,10 +162,7 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 
 func volClose(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	if sm := shmOf(e, uint32(stack[0])); sm != nil && e.shm[uint32(stack[0])] != nil {
-		sm.ShmUnmap(false) // SQLite unmaps first; this is for a guest that did not
-		delete(e.shm, uint32(stack[0]))
-	}
+	e.unmapShm(uint32(stack[0]), false) // SQLite unmaps first; this is for a guest that did not
 	v := e.remove(uint32(stack[0]))
 	if v == nil {
 		ret(stack, rc.IOErrClose)
@@ -330,121 +327,6 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 		}
 	}
 	ret(stack, rc.NotFound)
-}
-
-// shmOf returns the volume's shared memory, if it has one.
-func shmOf(e *env, h uint32) backend.SharedMemory {
-	sm, _ := e.get(h).(backend.SharedMemory)
-	return sm
-}
-
-// maxShmRegions bounds the index of a shared-memory region the guest maps
-// (SQLite maps them one after the other; 32,768 of 32 KiB index a WAL of
-// 128 million frames), so that a bad index is an error, not an allocation.
-const maxShmRegions = 1 << 15
-
-func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	h := uint32(stack[0])
-	region, size, extend, buf := int32(stack[1]), int32(stack[2]), int32(stack[3]) != 0, uint32(stack[4])
-	sm := shmOf(e, h)
-	if sm == nil {
-		ret(stack, rc.IOErrShmOpen)
-		return
-	}
-	if region < 0 || region >= maxShmRegions || size <= 0 {
-		ret(stack, rc.IOErrShmMap)
-		return
-	}
-	private, ok := mod.Memory().Read(buf, uint32(size))
-	if !ok {
-		ret(stack, rc.IOErrShmMap)
-		return
-	}
-	present, err := sm.ShmMap(int(region), int(size), extend)
-	if err != nil {
-		ret(stack, e.code(err, rc.IOErrShmMap))
-		return
-	}
-	if !present {
-		ret(stack, rc.NotFound)
-		return
-	}
-	m := e.shm[h]
-	if m == nil {
-		m = &shmMapping{}
-		e.shm[h] = m
-	}
-	for len(m.ptrs) <= int(region) {
-		m.ptrs = append(m.ptrs, 0)
-	}
-	m.ptrs[region], m.size = buf, uint32(size)
-	sm.ShmSync(int(region), private, false, true)
-	ret(stack, rc.OK)
-}
-
-// shmSync reconciles every region the guest has mapped for handle h.
-func shmSync(e *env, mod api.Module, h uint32, sm backend.SharedMemory, publish, receive bool) error {
-	m := e.shm[h]
-	if m == nil {
-		return nil
-	}
-	for region, p := range m.ptrs {
-		if p == 0 {
-			continue
-		}
-		if private, ok := mod.Memory().Read(p, m.size); ok {
-			sm.ShmSync(region, private, publish, receive)
-		}
-	}
-	return nil
-}
-
-// shmLock publishes this connection's changes before it lets go of a lock,
-// and takes in the others' after it gets one.
-func shmLock(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	h := uint32(stack[0])
-	offset, n, flags := int(int32(stack[1])), int(int32(stack[2])), backend.ShmFlags(int32(stack[3]))
-	sm := shmOf(e, h)
-	if sm == nil {
-		ret(stack, rc.IOErrShmLock)
-		return
-	}
-	if flags&backend.ShmUnlock != 0 {
-		if err := shmSync(e, mod, h, sm, true, false); err != nil {
-			ret(stack, e.code(err, rc.IOErrShmLock))
-			return
-		}
-	}
-	if err := sm.ShmLock(offset, n, flags); err != nil {
-		ret(stack, e.code(err, rc.IOErrShmLock))
-		return
-	}
-	if flags&backend.ShmLock != 0 {
-		shmSync(e, mod, h, sm, false, true)
-	}
-	ret(stack, rc.OK)
-}
-
-func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	h := uint32(stack[0])
-	if sm := shmOf(e, h); sm != nil {
-		shmSync(e, mod, h, sm, true, true)
-	}
-}
-
-func shmUnmap(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	h := uint32(stack[0])
-	sm := shmOf(e, h)
-	delete(e.shm, h)
-	if sm == nil {
-		ret(stack, rc.OK)
-		return
-	}
-	ret(stack, e.code(sm.ShmUnmap(int32(stack[1]) != 0), rc.IOErrShmMap))
 }
 
 func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {

@@ -30,18 +30,11 @@ type env struct {
 	handler  CallbackHandler
 	vols     []backend.Volume // handle h is vols[h-1]; nil slots are free
 	free     []uint32
-	shm      map[uint32]*shmMapping // the guest's shm region copies, by handle
+	shm      map[uint32][]shmRegion // the WAL-index regions mapped into guest memory, by handle
 
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
 	lastErr   error         // the last error a backend returned
-}
-
-// shmMapping is where a guest keeps its copies of the shm regions of one
-// volume.
-type shmMapping struct {
-	ptrs []uint32 // guest address of each region's copy (0: not mapped)
-	size uint32   // region size
 }
 
 // backendFor returns the backend of VFS number id.
@@ -138,7 +131,7 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 		// wazero would panic on a memory it cannot make as large as that.
 		return nil, fmt.Errorf("wasm: memory limit of %d bytes is below the %d bytes the module starts with", limit, least)
 	}
-	ev := &env{backend: cfg.Backend, shm: map[uint32]*shmMapping{}}
+	ev := &env{backend: cfg.Backend, shm: map[uint32][]shmRegion{}}
 	ev.call.Store(1) // no call has been asked to stop (interrupt is 0)
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
 	i := &Instance{ctx: ctx, env: ev}
@@ -178,10 +171,8 @@ func (i *Instance) Close() error {
 	}
 	i.err = errClosed
 	for h := range i.env.vols {
+		i.env.unmapShm(uint32(h+1), false)
 		if v := i.env.remove(uint32(h + 1)); v != nil {
-			if sm, ok := v.(backend.SharedMemory); ok && i.env.shm[uint32(h+1)] != nil {
-				sm.ShmUnmap(false)
-			}
 			v.Close()
 		}
 	}

@@ -2,6 +2,7 @@ package guest
 
 import (
 	"context"
+	"os"
 	"sync"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -59,4 +60,18 @@ func (m *linearMemory) Free() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.region.release()
+}
+
+// mapShared maps size bytes of f at off into the guest's memory at at.
+func (m *linearMemory) mapShared(at, size uint32, f *os.File, off int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.region.mapShared(at, size, f, off)
+}
+
+// unmapShared puts private zero pages back at [at, at+size).
+func (m *linearMemory) unmapShared(at, size uint32) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.region.unmapShared(at, size)
 }

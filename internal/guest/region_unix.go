@@ -4,6 +4,8 @@ package guest
 
 import (
 	"fmt"
+	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -47,4 +49,37 @@ func (r *region) release() {
 		unix.Munmap(r.bytes)
 		r.bytes, r.size = nil, 0
 	}
+}
+
+// mapShared maps size bytes of f at off over the committed bytes at
+// [at, at+size), which must be aligned to the system's pages.
+func (r *region) mapShared(at, size uint32, f *os.File, off int64) error {
+	if err := r.checkPages(at, size); err != nil {
+		return err
+	}
+	_, err := unix.MmapPtr(int(f.Fd()), off, unsafe.Pointer(&r.bytes[at]), uintptr(size),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED)
+	if err != nil {
+		return fmt.Errorf("wasm: mapping the WAL index into the guest: %w", err)
+	}
+	return nil
+}
+
+// unmapShared puts private zero pages back at [at, at+size).
+func (r *region) unmapShared(at, size uint32) error {
+	if err := r.checkPages(at, size); err != nil {
+		return err
+	}
+	_, err := unix.MmapPtr(-1, 0, unsafe.Pointer(&r.bytes[at]), uintptr(size),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_FIXED)
+	return err
+}
+
+// checkPages checks that [at, at+size) is whole pages of committed memory.
+func (r *region) checkPages(at, size uint32) error {
+	page := uint64(os.Getpagesize())
+	if uint64(at)%page != 0 || uint64(size)%page != 0 || size == 0 || uint64(at)+uint64(size) > r.size {
+		return fmt.Errorf("wasm: [%d, %d) is not whole pages of the guest's memory", at, uint64(at)+uint64(size))
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 const (
 	// ImportModule is the module of the import the pass adds: the host ABI's
 	// module (wasm/ABI.md).
-	ImportModule = "stablesqlite"
+	ImportModule = "stablesqlite2"
 	// ExhaustedImport is the added import, of type () -> (). The metered
 	// code calls it at a function entry, a loop header or a bulk instruction
 	// when the counter is negative. The host answers by setting the counter
