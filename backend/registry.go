@@ -78,3 +78,15 @@ func (Fixed) Params() []string { return nil }
 
 // New implements Factory.
 func (f Fixed) New(map[string]string) (Backend, error) { return f.Backend, nil }
+
+// Names returns the names of the registered backends, sorted.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

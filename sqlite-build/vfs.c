@@ -260,20 +260,20 @@ static sqlite3_vfs ssVfs = {
   ssCurrentTimeInt64,
 };
 
-/* Registers "stablesqlite<id>", the same VFS over the host's backend
-** number id, so that one connection can open databases of another backend
-** (to back them up). */
+/* Registers the VFS zName, the same VFS over the host's backend number id
+** (see wasm/ABI.md): one per registered backend, by its name, so that a URI
+** can name one (vfs=heap), and one for each other backend a connection
+** reaches (its own, a backup's source). */
 EXPORT(ss_register_vfs)
-int ss_register_vfs(int id){
-  char zName[32];
+int ss_register_vfs(int id, const char *zName){
   sqlite3_vfs *p;
-  sqlite3_snprintf(sizeof zName, zName, "stablesqlite%d", id);
+  int n = (int)strlen(zName);
   if( sqlite3_vfs_find(zName) ) return SQLITE_OK;
-  p = sqlite3_malloc(sizeof(*p) + sizeof zName);
+  p = sqlite3_malloc(sizeof(*p) + n + 1);
   if( !p ) return SQLITE_NOMEM;
   *p = ssVfs;
   p->zName = (char*)&p[1];
-  memcpy((char*)&p[1], zName, sizeof zName);
+  memcpy((char*)&p[1], zName, n + 1);
   p->pAppData = (void*)(intptr_t)id;
   return sqlite3_vfs_register(p, 0);
 }

@@ -38,15 +38,23 @@ func execOK(t *testing.T, inst *Instance, db uint32, q string) {
 }
 
 // open opens a connection (SQLITE_OPEN_READWRITE|CREATE) on the instance's
-// backend.
+// own backend.
 func open(t *testing.T, inst *Instance, name string) uint32 {
 	t.Helper()
-	p, err := inst.CString(name, 8)
+	vfs, err := inst.VFS(inst.Backend())
 	if err != nil {
 		t.Fatal(err)
 	}
+	p, err := inst.CString(name+"\x00"+vfs, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vfsPtr := uint64(0)
+	if vfs != "" {
+		vfsPtr = uint64(p) + uint64(len(name)) + 1
+	}
 	out, _ := inst.Scratch(8)
-	rc, err := inst.Call32(FnOpen, uint64(p), 6, 0, uint64(out))
+	rc, err := inst.Call32(FnOpen, uint64(p), 6, vfsPtr, uint64(out))
 	db, _ := inst.Memory().ReadUint32Le(out)
 	if err != nil || rc != 0 {
 		t.Fatalf("open %s: rc %d %v %s", name, rc, err, errmsg(inst, db))

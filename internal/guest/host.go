@@ -123,9 +123,9 @@ func guestName(mod api.Module, ptr, n uint32) (string, bool) {
 
 func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	b := e.backendFor(stack[0])
 	ptr, n, flags, out := uint32(stack[1]), uint32(stack[2]), backend.OpenFlags(uint32(stack[3])), uint32(stack[4])
 	name, ok := guestName(mod, ptr, n)
+	b := e.backendFor(uint32(stack[0]), name)
 	if !ok || b == nil {
 		ret(stack, rc.CantOpen)
 		return
@@ -331,8 +331,8 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 
 func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	b := e.backendFor(stack[0])
 	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	b := e.backendFor(uint32(stack[0]), name)
 	if !ok || name == "" || b == nil {
 		ret(stack, rc.IOErrDelete)
 		return
@@ -347,8 +347,8 @@ func vfsDelete(ctx context.Context, mod api.Module, stack []uint64) {
 
 func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	b := e.backendFor(stack[0])
 	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	b := e.backendFor(uint32(stack[0]), name)
 	if !ok || b == nil {
 		ret(stack, rc.IOErrAccess)
 		return
@@ -371,8 +371,8 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 
 func vfsFullPath(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	b := e.backendFor(stack[0])
 	name, ok := guestName(mod, uint32(stack[1]), uint32(stack[2]))
+	b := e.backendFor(uint32(stack[0]), name)
 	out, capacity := uint32(stack[3]), uint32(stack[4])
 	if !ok || b == nil {
 		ret(stack, rc.CantOpen)

@@ -16,6 +16,10 @@ import (
 type Config struct {
 	// Backend stores the files the instance's SQLite opens. Required.
 	Backend backend.Backend
+	// Name is the connection's database on Backend: it and the files named
+	// after it are Backend's, and any other name SQLite opens is a file
+	// (see backends.go). Empty: every name is Backend's.
+	Name string
 	// MemoryLimit caps the instance's linear memory, in bytes (rounded up to
 	// 64 KiB pages); 0 means DefaultMemoryLimit, which is also the most.
 	MemoryLimit int64
@@ -24,28 +28,18 @@ type Config struct {
 // env is the per-instance state the host functions reach through the call
 // context: the open volumes and the interrupt state.
 type env struct {
-	backend  backend.Backend
-	backends []backend.Backend // VFS n > 0 is backends[n-1] (see RegisterBackend)
-	inst     *Instance
-	handler  CallbackHandler
-	vols     []backend.Volume // handle h is vols[h-1]; nil slots are free
-	free     []uint32
-	shm      map[uint32][]shmRegion // the WAL-index regions mapped into guest memory, by handle
+	backend backend.Backend // the connection's own
+	own     string          // its database's full name there (see route); "" if all is its
+	vfs     []vfsBackend    // by VFS number (see backends.go)
+	inst    *Instance
+	handler CallbackHandler
+	vols    []backend.Volume // handle h is vols[h-1]; nil slots are free
+	free    []uint32
+	shm     map[uint32][]shmRegion // the WAL-index regions mapped into guest memory, by handle
 
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
 	lastErr   error         // the last error a backend returned
-}
-
-// backendFor returns the backend of VFS number id.
-func (e *env) backendFor(id uint64) backend.Backend {
-	switch n := uint32(id); {
-	case n == 0:
-		return e.backend
-	case n <= uint32(len(e.backends)):
-		return e.backends[n-1]
-	}
-	return nil
 }
 
 func (e *env) add(v backend.Volume) uint32 {
@@ -148,6 +142,10 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 		return nil, err
 	}
 	if err := i.reserve(&i.scratch, 4096); err != nil {
+		i.Close()
+		return nil, err
+	}
+	if err := i.registerVFSes(cfg.Backend, cfg.Name); err != nil {
 		i.Close()
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func (c *Conn) BackupFrom(name string, b backend.Backend, image []byte) error {
 		}
 	} else {
 		var vfs string
-		if vfs, err = c.inst.RegisterBackend(b); err == nil {
+		if vfs, err = c.inst.VFS(b); err == nil {
 			src, err = c.openDB(name, backend.OpenReadOnly, vfs)
 		}
 	}

@@ -8,6 +8,8 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -35,16 +37,33 @@ type Conn struct {
 // Open opens the database name with flags (SQLITE_OPEN_* bits), with
 // extended result codes on and the interrupt check installed.
 func Open(name string, flags backend.OpenFlags, cfg Config) (*Conn, error) {
-	inst, err := guest.New(guest.Config{Backend: cfg.Backend, MemoryLimit: cfg.MemoryLimit})
+	inst, err := guest.New(guest.Config{Backend: cfg.Backend, Name: uriPath(name, flags), MemoryLimit: cfg.MemoryLimit})
 	if err != nil {
 		return nil, err
 	}
 	c := &Conn{inst: inst}
-	if err := c.open(name, flags, ""); err != nil {
+	vfs, err := inst.VFS(cfg.Backend)
+	if err == nil {
+		err = c.open(name, flags, vfs)
+	}
+	if err != nil {
 		inst.Close()
-		return nil, err
+		return nil, hostError(err)
 	}
 	return c, nil
+}
+
+// uriPath returns the file name of name, which is a file: URI when flags
+// say so.
+func uriPath(name string, flags backend.OpenFlags) string {
+	if flags&backend.OpenURI == 0 || !strings.HasPrefix(name, "file:") {
+		return name
+	}
+	path, _, _ := strings.Cut(strings.TrimPrefix(name, "file:"), "?")
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	return path
 }
 
 // open opens the connection's database on the named VFS ("": the

@@ -112,9 +112,10 @@ var ErrBroken = guest.ErrBroken
 // own: the guest's memory too small for it is NOMEM, a value too large
 // TOOBIG (the connection goes on after either); anything else is a trap.
 func hostError(err error) error {
+	var e *Error
 	switch {
-	case err == nil:
-		return nil
+	case err == nil, errors.As(err, &e):
+		return err
 	case errors.Is(err, guest.ErrNoMem):
 		e := newError(rc.NoMem, "out of memory")
 		e.Cause = err
