@@ -107,6 +107,9 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), Handle: in.shm.NewHandle(), name: name,
 		readOnly:      flags&backend.OpenReadWrite == 0,
 		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
+	if flags&backend.OpenWAL != 0 {
+		v.wal = &gather{}
+	}
 	return v, flags, nil
 }
 
@@ -160,6 +163,7 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 
 type volume struct {
 	*shm.Handle   // WAL index
+	wal           *gather // the WAL's writes, gathered to the end of each commit; nil for any other file
 	b             *Backend
 	in            *inode
 	f             *os.File
@@ -170,25 +174,45 @@ type volume struct {
 	closed        bool
 }
 
-// Every write goes to the operating system before WriteAt returns, as in
-// SQLite's unix VFS: once COMMIT has returned, the transaction survives the
+// A write goes to the operating system before WriteAt returns, as in
+// SQLite's unix VFS (the WAL's, at the latest before its commit returns:
+// see gather): once COMMIT has returned, the transaction survives the
 // process whatever the synchronous setting (only an OS crash or power loss
-// can take what was not synced), and a full disk is an error of the very
-// write that hit it, which SQLite then handles (a write gathered to be
-// handed on later failed in a call whose result SQLite ignores, losing
-// commits it had acknowledged).
+// can take what was not synced), and a full disk is an error of a write of
+// that transaction, which SQLite then handles. (Writes once gathered until
+// a later sync or lock change failed in a call whose result SQLite
+// ignores, losing commits it had acknowledged.)
 
-func (v *volume) ReadAt(p []byte, off int64) (int, error) { return v.f.ReadAt(p, off) }
+// flush hands the WAL's gathered writes on.
+func (v *volume) flush() error {
+	if v.wal == nil {
+		return nil
+	}
+	return v.wal.flush(v.f)
+}
+
+func (v *volume) ReadAt(p []byte, off int64) (int, error) {
+	if err := v.flush(); err != nil {
+		return 0, err
+	}
+	return v.f.ReadAt(p, off)
+}
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 	if v.readOnly {
 		return 0, backend.ErrReadOnly
+	}
+	if v.wal != nil {
+		return v.wal.write(v.f, p, off)
 	}
 	n, err := v.f.WriteAt(p, off)
 	return n, backend.OutOfSpace(err)
 }
 
 func (v *volume) Size() (int64, error) {
+	if err := v.flush(); err != nil {
+		return 0, err
+	}
 	st, err := v.f.Stat()
 	if err != nil {
 		return 0, err
@@ -200,15 +224,32 @@ func (v *volume) Truncate(size int64) error {
 	if v.readOnly {
 		return backend.ErrReadOnly
 	}
+	if err := v.flush(); err != nil {
+		return err
+	}
 	return backend.OutOfSpace(v.f.Truncate(size))
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
+	if err := v.flush(); err != nil {
+		return err
+	}
 	return backend.OutOfSpace(dataSync(v.f, flags&backend.SyncDataOnly != 0))
 }
 
-func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
-func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
+func (v *volume) Lock(level backend.LockLevel) error {
+	if err := v.flush(); err != nil {
+		return err
+	}
+	return v.lock.Lock(level)
+}
+
+func (v *volume) Unlock(level backend.LockLevel) error {
+	if err := v.flush(); err != nil {
+		return err
+	}
+	return v.lock.Unlock(level)
+}
 
 func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
@@ -223,7 +264,10 @@ func (v *volume) Close() error {
 		return nil
 	}
 	v.closed = true
-	err := v.lock.Unlock(backend.LockNone)
+	err := v.flush()
+	if uerr := v.lock.Unlock(backend.LockNone); err == nil {
+		err = uerr
+	}
 	if v.deleteOnClose {
 		os.Remove(v.name)
 	}

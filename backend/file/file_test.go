@@ -2,7 +2,9 @@ package file_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -216,4 +218,38 @@ func TestCrossProcessLocks(t *testing.T) {
 	child("close", "ok")
 	lock(backend.LockReserved, nil)
 	lock(backend.LockExclusive, nil)
+}
+
+// A WAL's writes are gathered, but all of them are in the file when the
+// write of a commit frame's page returns, and the first read hands on what
+// is gathered before it.
+func TestWALWritesReachTheFileAtCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db-wal")
+	v, _, err := file.New().Open(path, backend.OpenReadWrite|backend.OpenCreate|backend.OpenWAL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	frame := func(commit uint32) []byte {
+		h := make([]byte, 24)
+		binary.BigEndian.PutUint32(h[0:], 1)
+		binary.BigEndian.PutUint32(h[4:], commit)
+		return h
+	}
+	page := bytes.Repeat([]byte{7}, 4096)
+	at := int64(32)
+	for _, commit := range []uint32{0, 0, 3} {
+		v.WriteAt(frame(commit), at)
+		v.WriteAt(page, at+24)
+		at += 24 + 4096
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || int64(len(got)) != at {
+		t.Fatalf("after the commit frame the file has %d bytes, want %d (%v)", len(got), at, err)
+	}
+	v.WriteAt(frame(0), at)
+	buf := make([]byte, 24)
+	if n, err := v.ReadAt(buf, at); n != 24 || err != nil || !bytes.Equal(buf, frame(0)) {
+		t.Fatalf("a read after a gathered write: %d %v", n, err)
+	}
 }
