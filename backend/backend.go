@@ -215,6 +215,16 @@ type SharedMemory interface {
 	ShmUnmap(delete bool) error
 }
 
+// InstructionMeter is implemented by backends that meter the guest's
+// instructions with the storage (the stable backend, per message), for
+// connections that run the metered module: after each call into the guest
+// the host adds what it executed, and learns how many instructions the
+// work under way (the message) may still execute, math.MaxInt64 for no
+// limit.
+type InstructionMeter interface {
+	AddInstructions(n uint64) (left int64)
+}
+
 // SizeHinter is implemented by volumes that want to hear how large SQLite
 // expects the file to grow.
 type SizeHinter interface {

@@ -23,3 +23,10 @@ var Binary []byte
 // runs: unset or "compiler" for compiled code, "interpreter" for wazero's
 // interpreter.
 const EngineEnv = "STABLESQLITE_ENGINE"
+
+// Metered is the embedded metered module: sqlite3.wasm rewritten by
+// sqlite-build's metering pass to count the instructions it executes, as
+// the Internet Computer counts a canister's (ABI.md, "The metered module").
+//
+//go:embed sqlite3.metered.wasm
+var Metered []byte

@@ -19,7 +19,7 @@ import (
 // waitWarm waits until dir holds the published entry of the module.
 func waitWarm(t *testing.T, dir string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cacheIsWarm(dir); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !cacheIsWarm(dir, plainBinary); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the compiled module was never published in the cache")
 		}
@@ -28,7 +28,7 @@ func waitWarm(t *testing.T, dir string) {
 
 // engineOn returns an engine whose compiled code is m.
 func engineOn(m *module) *engine {
-	e := newEngine()
+	e := newEngine(plainBinary)
 	e.startOnce.Do(func() {})
 	e.compiled = m
 	close(e.done)
@@ -58,16 +58,16 @@ func sqliteWorks(t *testing.T, e *engine) {
 // which publishes again.
 func TestColdThenWarmStart(t *testing.T) {
 	dir := t.TempDir()
-	if cacheIsWarm(dir) {
+	if cacheIsWarm(dir, plainBinary) {
 		t.Fatal("an empty directory is warm")
 	}
-	m, err := compileCold(dir, make(chan struct{}))
+	m, err := compileCold(dir, plainBinary, make(chan struct{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sqliteWorks(t, engineOn(m))
 	waitWarm(t, dir)
-	m2, ok := warmStart(dir)
+	m2, ok := warmStart(dir, plainBinary)
 	if !ok {
 		t.Fatal("no warm start from a published cache")
 	}
@@ -75,22 +75,22 @@ func TestColdThenWarmStart(t *testing.T) {
 
 	// The stub's entry replaced by garbage: wazero misses, compiles the
 	// stub itself, and the check catches it.
-	entry, _ := os.ReadFile(warmMarker(dir))
+	entry, _ := os.ReadFile(warmMarker(dir, plainBinary))
 	path := filepath.Join(entriesDir(dir), strings.TrimSpace(string(entry)))
 	if err := os.WriteFile(path, []byte("not compiled code"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := warmStart(dir); ok {
+	if _, ok := warmStart(dir, plainBinary); ok {
 		t.Fatal("a warm start from a corrupt entry")
 	}
-	if _, err := os.Stat(warmMarker(dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(warmMarker(dir, plainBinary)); !os.IsNotExist(err) {
 		t.Fatal("the marker of a failed warm start was kept")
 	}
-	if _, err := compileCold(dir, make(chan struct{})); err != nil {
+	if _, err := compileCold(dir, plainBinary, make(chan struct{})); err != nil {
 		t.Fatal(err)
 	}
 	waitWarm(t, dir)
-	if m3, ok := warmStart(dir); !ok {
+	if m3, ok := warmStart(dir, plainBinary); !ok {
 		t.Fatal("no warm start after publishing again")
 	} else {
 		sqliteWorks(t, engineOn(m3))
@@ -167,7 +167,7 @@ func TestReadOnlyCache(t *testing.T) {
 	}
 	filled, empty := t.TempDir(), t.TempDir()
 	kept := make(chan struct{})
-	if _, err := compileCold(filled, kept); err != nil {
+	if _, err := compileCold(filled, plainBinary, kept); err != nil {
 		t.Fatal(err)
 	}
 	<-kept

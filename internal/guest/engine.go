@@ -46,6 +46,7 @@ func (m *module) initialMemory() uint64 {
 // engine makes the module's compiled code ready, once. A process has one
 // (defaultEngine); tests make their own.
 type engine struct {
+	binary    *moduleBinary
 	startOnce sync.Once
 	started   atomic.Bool
 	done      chan struct{} // closed when compiled code is ready, or failed
@@ -59,9 +60,16 @@ type engine struct {
 	interpErr  error
 }
 
-var defaultEngine = newEngine()
+// The engines of the plain module and of the metered one (which counts
+// the instructions the guest executes; see meter.go).
+var (
+	defaultEngine = newEngine(plainBinary)
+	meteredEngine = newEngine(meteredBinary)
+)
 
-func newEngine() *engine { return &engine{done: make(chan struct{}), kept: make(chan struct{})} }
+func newEngine(b *moduleBinary) *engine {
+	return &engine{binary: b, done: make(chan struct{}), kept: make(chan struct{})}
+}
 
 // Start makes compiled code ready in the background, if it is not already:
 // loaded from the compilation cache (milliseconds), or compiled. The
@@ -91,16 +99,17 @@ func Ready(ctx context.Context) error {
 // cache entry takes; the driver calls it when a database is closed, since
 // a short-lived program could otherwise exit before that.
 func Keep(ctx context.Context) error {
-	e := defaultEngine
-	if !e.started.Load() {
-		return nil
+	for _, e := range []*engine{defaultEngine, meteredEngine} {
+		if !e.started.Load() {
+			continue
+		}
+		select {
+		case <-e.kept:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	select {
-	case <-e.kept:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // Compiled returns the compiled module, for tools and tests that inspect
@@ -125,12 +134,12 @@ func (e *engine) start() {
 func (e *engine) load() {
 	defer close(e.done)
 	dir := wasm.CacheDir()
-	if m, ok := warmStart(dir); ok {
+	if m, ok := warmStart(dir, e.binary); ok {
 		e.compiled, e.warmStart = m, true
 		close(e.kept)
 		return
 	}
-	e.compiled, e.err = compileCold(dir, e.kept)
+	e.compiled, e.err = compileCold(dir, e.binary, e.kept)
 	// The compiler's garbage is large: give it back before the instances
 	// grow their memories.
 	debug.FreeOSMemory()
@@ -140,7 +149,7 @@ func (e *engine) load() {
 func (e *engine) pick() (*module, error) {
 	if os.Getenv(wasm.EngineEnv) == "interpreter" {
 		e.interpOnce.Do(func() {
-			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), wasm.Binary)
+			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), e.binary.bin)
 		})
 		return e.interp, e.interpErr
 	}

@@ -98,6 +98,7 @@ func hostFunctions() []hostFunction {
 		{"sys_random", sysRandom, []api.ValueType{i32, i32}, nil},
 		{"sys_sleep", sysSleep, []api.ValueType{i32}, []api.ValueType{i32}},
 		{"sys_interrupted", sysInterrupted, nil, []api.ValueType{i32}},
+		{"meter_exhausted", meterExhausted, nil, nil}, // the metered module's only
 	}
 }
 
@@ -424,7 +425,7 @@ func sysSleep(ctx context.Context, mod api.Module, stack []uint64) {
 func sysInterrupted(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	var r rc.Code
-	if e.interrupted() {
+	if e.interrupted() || e.inst != nil && e.inst.meter.over {
 		r = 1
 	}
 	ret(stack, r)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -20,6 +21,9 @@ type Config struct {
 	// after it are Backend's, and any other name SQLite opens is a file
 	// (see backends.go). Empty: every name is Backend's.
 	Name string
+	// Metered runs the metered module, which counts the instructions the
+	// guest executes (see meter.go).
+	Metered bool
 	// MemoryLimit caps the instance's linear memory, in bytes (rounded up to
 	// 64 KiB pages); 0 means DefaultMemoryLimit, which is also the most.
 	MemoryLimit int64
@@ -77,6 +81,7 @@ func (e *env) interrupted() bool { return e.interrupt.Load() == e.call.Load() }
 // Watch's interrupt.
 type Instance struct {
 	memory *linearMemory // the guest's memory
+	meter  meter         // the instructions the guest executes (metered module)
 
 	ctx     context.Context // carries env to the host functions
 	env     *env
@@ -106,6 +111,9 @@ var ErrTooBig = errors.New("wasm: value too large for the SQLite instance")
 
 // New creates an instance.
 func New(cfg Config) (*Instance, error) {
+	if cfg.Metered {
+		return meteredEngine.newInstance(cfg)
+	}
 	return defaultEngine.newInstance(cfg)
 }
 
@@ -137,6 +145,10 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	}
 	i.mod, i.mem, i.memory = mod, mod.Memory(), alloc.made
 	ev.inst = i
+	i.meter.msgLeft = math.MaxInt64
+	if g, ok := mod.ExportedGlobal("meter_counter").(api.MutableGlobal); ok {
+		i.meter.counter = g
+	}
 	if err := i.checkExports(); err != nil {
 		i.Close()
 		return nil, err
@@ -223,6 +235,10 @@ func (i *Instance) Call(f Func, args ...uint64) (uint64, error) {
 		i.fns[f] = fn
 	}
 	copy(i.stack[:], args)
+	if i.meter.counter != nil {
+		i.meter.begin()
+		defer i.meter.end(i.env.backend)
+	}
 	if err := fn.CallWithStack(i.ctx, i.stack[:]); err != nil {
 		return 0, i.broken(err)
 	}

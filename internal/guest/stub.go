@@ -19,18 +19,33 @@ const (
 	stubSection   = "stablesqlite.module-sha256"
 )
 
-var stub struct {
-	once sync.Once
-	bin  []byte
-	err  error
+// moduleBinary is one of the modules the engines run (the plain one, the
+// metered one), with what is derived from it once.
+type moduleBinary struct {
+	bin []byte
+
+	sumOnce  sync.Once
+	sum      [sha256.Size]byte
+	stubOnce sync.Once
+	stub     []byte
+	stubErr  error
 }
 
-var binarySum = sync.OnceValue(func() [sha256.Size]byte { return sha256.Sum256(wasm.Binary) })
+var (
+	plainBinary   = &moduleBinary{bin: wasm.Binary}
+	meteredBinary = &moduleBinary{bin: wasm.Metered}
+)
 
-// stubModule returns the stub of wasm.Binary.
-func stubModule() ([]byte, error) {
-	stub.once.Do(func() { stub.bin, stub.err = makeStub(wasm.Binary) })
-	return stub.bin, stub.err
+// hash returns the module's SHA-256.
+func (b *moduleBinary) hash() [sha256.Size]byte {
+	b.sumOnce.Do(func() { b.sum = sha256.Sum256(b.bin) })
+	return b.sum
+}
+
+// stubModule returns the module's stub.
+func (b *moduleBinary) stubModule() ([]byte, error) {
+	b.stubOnce.Do(func() { b.stub, b.stubErr = makeStub(b.bin, b.hash()) })
+	return b.stub, b.stubErr
 }
 
 var errBadModule = errors.New("wasm: malformed module")
@@ -56,8 +71,8 @@ func putUleb(out []byte, v uint32) []byte {
 	return append(out, byte(v))
 }
 
-// makeStub builds the stub of bin.
-func makeStub(bin []byte) ([]byte, error) {
+// makeStub builds the stub of bin, whose SHA-256 is sum.
+func makeStub(bin []byte, sum [sha256.Size]byte) ([]byte, error) {
 	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
 		return nil, errBadModule
 	}
@@ -89,12 +104,6 @@ func makeStub(bin []byte) ([]byte, error) {
 		out = append(out, sectionCode)
 		out = putUleb(out, uint32(len(code)))
 		out = append(out, code...)
-	}
-	var sum [sha256.Size]byte
-	if &bin[0] == &wasm.Binary[0] {
-		sum = binarySum()
-	} else {
-		sum = sha256.Sum256(bin)
 	}
 	custom := putUleb(nil, uint32(len(stubSection)))
 	custom = append(custom, stubSection...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"github.com/stablesqlite/stablesqlite/wasm"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,8 +34,8 @@ import (
 
 // warmMarker is the marker's path in dir: in the directory of the
 // entries of this process's wazero, named after the module.
-func warmMarker(dir string) string {
-	sum := binarySum()
+func warmMarker(dir string, b *moduleBinary) string {
+	sum := b.hash()
 	return filepath.Join(entriesDir(dir), "stablesqlite-"+hex.EncodeToString(sum[:8])+".warm")
 }
 
@@ -66,11 +65,11 @@ func wazeroVersion() string {
 }
 
 // cacheIsWarm reports whether dir has the published entry of this module.
-func cacheIsWarm(dir string) bool {
+func cacheIsWarm(dir string, b *moduleBinary) bool {
 	if dir == "" {
 		return false
 	}
-	entry, err := os.ReadFile(warmMarker(dir))
+	entry, err := os.ReadFile(warmMarker(dir, b))
 	if err != nil {
 		return false
 	}
@@ -80,11 +79,11 @@ func cacheIsWarm(dir string) bool {
 
 // warmStart loads the compiled module for the stub from dir, if its entry
 // was published there, and checks it by instantiating it once.
-func warmStart(dir string) (*module, bool) {
-	if !cacheIsWarm(dir) {
+func warmStart(dir string, b *moduleBinary) (*module, bool) {
+	if !cacheIsWarm(dir, b) {
 		return nil, false
 	}
-	st, err := stubModule()
+	st, err := b.stubModule()
 	if err != nil {
 		return nil, false
 	}
@@ -100,7 +99,7 @@ func warmStart(dir string) (*module, bool) {
 		if m != nil {
 			m.runtime.Close(context.Background())
 		}
-		os.Remove(warmMarker(dir)) // the next process starts cold and publishes again
+		os.Remove(warmMarker(dir, b)) // the next process starts cold and publishes again
 		return nil, false
 	}
 	return m, true
@@ -122,7 +121,7 @@ func (m *module) check() error {
 // it compiles into a directory of its own inside it, so that the entry's
 // file is the only one there, and then publishes it, in the background
 // (this process has its code already), closing kept when that is done.
-func compileCold(dir string, kept chan struct{}) (*module, error) {
+func compileCold(dir string, b *moduleBinary, kept chan struct{}) (*module, error) {
 	cfg := wazero.NewRuntimeConfig()
 	own := ""
 	if dir != "" && writable(dir) {
@@ -131,10 +130,10 @@ func compileCold(dir string, kept chan struct{}) (*module, error) {
 	}
 	if own == "" {
 		close(kept)
-		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), wasm.Binary)
+		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), b.bin)
 	}
 	cache, _ := newCache(own)
-	m, err := newModule(cfg.WithCompilationCache(cache), wasm.Binary)
+	m, err := newModule(cfg.WithCompilationCache(cache), b.bin)
 	if err != nil {
 		os.RemoveAll(own)
 		close(kept)
@@ -143,7 +142,7 @@ func compileCold(dir string, kept chan struct{}) (*module, error) {
 	go func() {
 		defer close(kept)
 		defer os.RemoveAll(own)
-		publish(dir, own)
+		publish(dir, own, b)
 	}()
 	return m, nil
 }
@@ -152,7 +151,7 @@ func compileCold(dir string, kept chan struct{}) (*module, error) {
 // and under the stub's, and then writes the marker. Every file appears at
 // once (written aside, then renamed), so processes that read dir meanwhile
 // see either nothing or the whole entry.
-func publish(dir, own string) error {
+func publish(dir, own string, b *moduleBinary) error {
 	entry, err := onlyEntry(own)
 	if err != nil {
 		return err
@@ -161,7 +160,7 @@ func publish(dir, own string) error {
 	if err != nil {
 		return err
 	}
-	stubEntry, err := stubEntryName(dir)
+	stubEntry, err := stubEntryName(dir, b)
 	if err != nil {
 		return err
 	}
@@ -170,13 +169,13 @@ func publish(dir, own string) error {
 			return err
 		}
 	}
-	return writeAtomic(warmMarker(dir), []byte(filepath.Base(stubEntry)+"\n"))
+	return writeAtomic(warmMarker(dir, b), []byte(filepath.Base(stubEntry)+"\n"))
 }
 
 // stubEntryName compiles the stub (a few milliseconds: it has no code) into
 // a directory of its own to learn the name wazero gives its entry.
-func stubEntryName(dir string) (string, error) {
-	st, err := stubModule()
+func stubEntryName(dir string, b *moduleBinary) (string, error) {
+	st, err := b.stubModule()
 	if err != nil {
 		return "", err
 	}
