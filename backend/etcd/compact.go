@@ -48,6 +48,9 @@ func (b *Backend) noteCommitted(bytes int64) {
 // backend calls it itself every compact-every bytes committed; a
 // compaction another client already took further is no error.
 func (b *Backend) Compact() (int64, error) {
+	if err := b.advancePin(); err != nil { // our own pin need not lag
+		return 0, err
+	}
 	resp, err := b.txn(nil, []clientv3.Op{
 		clientv3.OpGet(pinsPrefix(b.cfg.Prefix), clientv3.WithPrefix()),
 		clientv3.OpGet(stagingPrefix(b.cfg.Prefix), clientv3.WithPrefix(), clientv3.WithKeysOnly()),

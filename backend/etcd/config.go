@@ -208,12 +208,12 @@ func (c Config) check() error {
 			return fmt.Errorf("endpoints: %q is not a host:port or URL", e)
 		}
 	}
-	for name, path := range map[string]string{"cacert": c.CACert, "cert": c.Cert, "key": c.Key} {
-		if path == "" {
+	for _, f := range [][2]string{{"cacert", c.CACert}, {"cert", c.Cert}, {"key", c.Key}} {
+		if f[1] == "" {
 			continue
 		}
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("%s=%s: %w", name, path, err)
+		if _, err := os.Stat(f[1]); err != nil {
+			return fmt.Errorf("%s=%s: %w", f[0], f[1], err)
 		}
 	}
 	if (c.Cert == "") != (c.Key == "") {

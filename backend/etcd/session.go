@@ -163,8 +163,8 @@ func (b *Backend) pinInterval() time.Duration {
 	return min(time.Second, b.cfg.LeaseTTL/4)
 }
 
-// updatePins moves the process's pin forward as its snapshots end, so that
-// compaction can proceed; it runs while the backend is open.
+// updatePins moves the process's pin forward every pinInterval while the
+// backend is open, so that compaction can proceed as snapshots end.
 func (b *Backend) updatePins() {
 	t := time.NewTicker(b.pinInterval())
 	defer t.Stop()
@@ -173,29 +173,43 @@ func (b *Backend) updatePins() {
 		case <-b.life.Done():
 			return
 		case <-t.C:
+			b.advancePin()
 		}
-		b.sess.mu.Lock()
-		lease, pinned := b.sess.lease, b.sess.pinned
-		b.sess.mu.Unlock()
-		if lease == 0 {
-			continue
-		}
-		ctx, cancel := b.cmd()
-		floor, err := b.markersFloor(ctx)
-		b.sess.mu.Lock()
-		pin := b.sess.readersFloor(floor)
-		b.sess.mu.Unlock()
-		if err == nil && pin > pinned {
-			if cli, cerr := b.client(); cerr == nil {
-				if _, err = cli.Put(ctx, pinKey(b.cfg.Prefix, int64(lease)), strconv.FormatInt(pin, 10), clientv3.WithLease(lease)); err == nil {
-					b.sess.mu.Lock()
-					if b.sess.lease == lease {
-						b.sess.pinned = max(b.sess.pinned, pin)
-					}
-					b.sess.mu.Unlock()
-				}
-			}
-		}
-		cancel()
 	}
+}
+
+// advancePin moves the process's pin to the oldest revision it may still
+// read at (see session).
+func (b *Backend) advancePin() error {
+	b.sess.mu.Lock()
+	lease, pinned := b.sess.lease, b.sess.pinned
+	b.sess.mu.Unlock()
+	if lease == 0 {
+		return nil
+	}
+	ctx, cancel := b.cmd()
+	defer cancel()
+	floor, err := b.markersFloor(ctx)
+	if err != nil {
+		return err
+	}
+	b.sess.mu.Lock()
+	pin := b.sess.readersFloor(floor)
+	b.sess.mu.Unlock()
+	if pin <= pinned {
+		return nil
+	}
+	cli, err := b.client()
+	if err != nil {
+		return err
+	}
+	if _, err := cli.Put(ctx, pinKey(b.cfg.Prefix, int64(lease)), strconv.FormatInt(pin, 10), clientv3.WithLease(lease)); err != nil {
+		return b.wrapErr("etcd: moving the process's pin", err)
+	}
+	b.sess.mu.Lock()
+	if b.sess.lease == lease {
+		b.sess.pinned = max(b.sess.pinned, pin)
+	}
+	b.sess.mu.Unlock()
+	return nil
 }
