@@ -15,9 +15,14 @@ import (
 // cache is further behind than that rereads the pages it needs.
 const logKeep = 1000
 
-// testHookStaged, if set, runs after each staged etcd transaction of a
-// commit (tests use it to stop a writer half-way).
-var testHookStaged func(name string, chunk int)
+// Test hooks: testHookStaged, if set, runs after each staged etcd
+// transaction of a commit (tests stop a writer half-way); testHookFinish,
+// if set, sends the transaction that makes a commit visible (tests lose
+// its answer).
+var (
+	testHookStaged func(name string, chunk int)
+	testHookFinish func(send func() (*clientv3.TxnResponse, error)) (*clientv3.TxnResponse, error)
+)
 
 // plan is one commit: the page puts, and the small final part (head, change
 // log, trims) that makes them visible.
@@ -144,7 +149,16 @@ func (f *file) commit(holding bool) (view, bool, error) {
 // finish runs the transaction that makes a commit visible. If its answer
 // is lost, it finds out whether it applied (resolve).
 func (f *file) finish(cmps []clientv3.Cmp, ops []clientv3.Op, nonce uint64) (int64, error) {
-	resp, err := f.b.txn(cmps, ops, []clientv3.Op{clientv3.OpGet(f.keys.lock), clientv3.OpGet(f.keys.head)})
+	send := func() (*clientv3.TxnResponse, error) {
+		return f.b.txn(cmps, ops, []clientv3.Op{clientv3.OpGet(f.keys.lock), clientv3.OpGet(f.keys.head)})
+	}
+	var resp *clientv3.TxnResponse
+	var err error
+	if testHookFinish != nil {
+		resp, err = testHookFinish(send)
+	} else {
+		resp, err = send()
+	}
 	if err == nil {
 		if !resp.Succeeded {
 			return 0, f.refused(resp)
@@ -154,6 +168,7 @@ func (f *file) finish(cmps []clientv3.Cmp, ops []clientv3.Op, nonce uint64) (int
 	if definite(err) {
 		return 0, f.b.wrapErr("etcd: committing "+f.name, err)
 	}
+	f.b.stats.resolved.Add(1)
 	rev, applied, rerr := f.resolve(nonce)
 	switch {
 	case rerr != nil:

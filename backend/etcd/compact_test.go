@@ -15,7 +15,7 @@ import (
 // the history; the same workload with compaction off fills the quota and
 // fails cleanly with SQLITE_FULL, the database intact.
 func TestQuota(t *testing.T) {
-	t.Parallel() // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	const quota = 48 << 20
 	c := newCluster(t, etcdtest.Options{NoFsync: true, QuotaBytes: quota})
 	pfx := prefix(t)

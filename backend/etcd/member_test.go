@@ -15,7 +15,7 @@ import (
 // other members, and the killed member, restarted, catches up: a process
 // that talks only to it reads every acknowledged row.
 func TestMemberKilled(t *testing.T) {
-	t.Parallel()                           // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	c := newCluster(t, etcdtest.Options{}) // with fsync
 	pfx := prefix(t)
 	db := openDB(t, dsn(c, pfx, "w.db", "command-timeout=2s"))

@@ -15,6 +15,11 @@ import (
 // session). Every write is fenced by the lock, which the caller holds;
 // running it again after a failure is harmless. f.wmu is held.
 func (f *file) recoverStaging() error {
+	// Fence first: a transaction of ours whose answer was lost must not
+	// apply after the pages are put back.
+	if err := f.fence(); err != nil {
+		return err
+	}
 	resp, err := f.b.get(f.keys.staging)
 	if err != nil {
 		return f.b.wrapErr("etcd: reading the staging marker of "+f.name, err)
@@ -115,4 +120,20 @@ func (f *file) stagedKeys(marker *mvccpbKV) ([]string, error) {
 		keys[i] = string(kv.Key)
 	}
 	return keys, nil
+}
+
+// fence rewrites the lock key, if still ours, so that its ModRevision
+// changes: no transaction sent before can apply any more.
+func (f *file) fence() error {
+	r, err := f.b.txn([]clientv3.Cmp{f.lockIsOurs()},
+		[]clientv3.Op{clientv3.OpPut(f.keys.lock, f.b.owner, clientv3.WithIgnoreLease())}, nil)
+	if err != nil {
+		return f.b.wrapErr("etcd: fencing the write lock on "+f.name, err)
+	}
+	if !r.Succeeded {
+		f.w.held = false
+		return fmt.Errorf("%s: %w", f.name, ErrLockLost)
+	}
+	f.w.modRev = r.Header.Revision
+	return nil
 }

@@ -19,7 +19,7 @@ import (
 // them), another process reads them whole, and a DSN that claims larger
 // limits than the cluster's fails with SQLITE_FULL naming them.
 func TestStagedCommit(t *testing.T) {
-	t.Parallel() // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	c := newCluster(t, etcdtest.Options{NoFsync: true, MaxTxnOps: 16, MaxRequestBytes: 128 << 10})
 	pfx := prefix(t)
 	limits := []string{"max-txn-ops=16", "max-request-bytes=128KiB"}
@@ -85,7 +85,7 @@ func TestStagedCommit(t *testing.T) {
 // writer rolls the staged pages back and the database is as before, then
 // goes on.
 func TestCrashedStagedCommit(t *testing.T) {
-	t.Parallel() // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	c := needCluster(t)
 	pfx := prefix(t)
 	opts := []string{"max-txn-ops=16", "max-request-bytes=64KiB", "lease-ttl=2s"}

@@ -11,6 +11,7 @@ type Stats struct {
 	Commits     int64 // commits
 	StagedTxns  int64 // etcd transactions that staged the pages of commits too large for one
 	Conflicts   int64 // write locks and commits refused as SQLITE_BUSY
+	Resolved    int64 // commits whose answer was lost, and which the backend asked after
 	Recoveries  int64 // unfinished staged commits rolled back
 	Compactions int64 // compactions this process ran
 	Compacted   int64 // the revision of the last one
@@ -19,7 +20,7 @@ type Stats struct {
 
 type counters struct {
 	snapshots, pageReads, cacheHits, cacheResets, commits, stagedTxns atomic.Int64
-	conflicts, recoveries, compactions, compacted, leases             atomic.Int64
+	conflicts, resolved, recoveries, compactions, compacted, leases   atomic.Int64
 }
 
 // Stats returns the backend's counters.
@@ -28,7 +29,7 @@ func (b *Backend) Stats() Stats {
 	return Stats{
 		Snapshots: c.snapshots.Load(), PageReads: c.pageReads.Load(), CacheHits: c.cacheHits.Load(),
 		CacheResets: c.cacheResets.Load(), Commits: c.commits.Load(), StagedTxns: c.stagedTxns.Load(),
-		Conflicts: c.conflicts.Load(), Recoveries: c.recoveries.Load(), Compactions: c.compactions.Load(),
+		Conflicts: c.conflicts.Load(), Resolved: c.resolved.Load(), Recoveries: c.recoveries.Load(), Compactions: c.compactions.Load(),
 		Compacted: c.compacted.Load(), Leases: c.leases.Load(),
 	}
 }

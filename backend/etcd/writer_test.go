@@ -50,7 +50,7 @@ func openDB(t *testing.T, dsn string) *sql.DB {
 // the dead writer's lease lives, then becomes the writer; the dead
 // writer's uncommitted row is nowhere.
 func TestWriterKilled(t *testing.T) {
-	t.Parallel() // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	c := needCluster(t)
 	pfx := prefix(t)
 	a := startChild(t, "A", dsn(c, pfx, "w.db", "lease-ttl=2s"))
@@ -90,7 +90,7 @@ func TestWriterKilled(t *testing.T) {
 // commits; the old writer wakes up (SIGCONT) and its COMMIT fails with
 // SQLITE_BUSY, leaving no trace. Its next transaction works.
 func TestPausedWriterCannotCommit(t *testing.T) {
-	t.Parallel() // mostly waits: for leases to expire, or for its own cluster
+	t.Parallel() // it mostly waits
 	c := needCluster(t)
 	pfx := prefix(t)
 	a := startChild(t, "A", dsn(c, pfx, "p.db", "lease-ttl=2s"))
