@@ -16,7 +16,8 @@ import (
 // that talks only to it reads every acknowledged row.
 func TestMemberKilled(t *testing.T) {
 	t.Parallel() // it mostly waits
-	c := newCluster(t, etcdtest.Options{}) // with fsync
+	// Members that sync to disk, as in production.
+	c := newCluster(t, etcdtest.Options{})
 	pfx := prefix(t)
 	db := openDB(t, dsn(c, pfx, "w.db", "command-timeout=2s"))
 	db.SetMaxOpenConns(1)
