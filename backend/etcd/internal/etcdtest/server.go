@@ -47,7 +47,7 @@ func findServer() (string, error) {
 		}
 		return p, nil
 	}
-	gocmd := goCommand()
+	gocmd := GoCommand()
 	version, err := output(gocmd, "list", "-m", "-f", "{{.Version}}", serverPackage)
 	if err != nil {
 		return "", fmt.Errorf("finding the pinned etcd server version: %w", err)
@@ -82,7 +82,8 @@ func cacheDir() string {
 	return filepath.Join(os.TempDir(), "stablesqlite-test-cache")
 }
 
-func goCommand() string {
+// GoCommand returns the go command of the toolchain running the tests.
+func GoCommand() string {
 	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
 		if _, err := os.Stat(p); err == nil {
 			return p
