@@ -9,8 +9,12 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// errClosed is returned by a backend after Close.
-var errClosed = errors.New("etcd: backend closed")
+var (
+	// errClosed is returned by a backend after Close.
+	errClosed = errors.New("etcd: backend closed")
+	// errConnect marks a failure to make the client.
+	errConnect = errors.New("etcd: cannot connect")
+)
 
 // client returns the backend's etcd client, creating it on first use: the
 // first file SQLite opens connects, not sql.Open.
@@ -25,12 +29,12 @@ func (b *Backend) client() (*clientv3.Client, error) {
 	}
 	cc, err := b.cfg.clientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
+		return nil, fmt.Errorf("%w: %w", errConnect, err)
 	}
 	cc.Context = b.life
 	cli, err := clientv3.New(cc)
 	if err != nil {
-		return nil, b.wrapErr("etcd: connecting to "+strings.Join(b.cfg.Endpoints, ","), err)
+		return nil, fmt.Errorf("%w to %s: %w", errConnect, strings.Join(b.cfg.Endpoints, ","), b.classify(err))
 	}
 	b.cli = cli
 	return cli, nil

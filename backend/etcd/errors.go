@@ -54,18 +54,32 @@ func (b *Backend) wrapErr(what string, err error) error {
 	if err == nil {
 		return nil
 	}
+	return fmt.Errorf("%s: %w", what, b.classify(err))
+}
+
+// classify wraps an etcd client error in the backend's sentinel for it.
+func (b *Backend) classify(err error) error {
+	for _, ours := range []error{ErrUnavailable, ErrSpace, ErrTooLarge, ErrCompacted, errClosed, errConnect} {
+		if errors.Is(err, ours) {
+			return err
+		}
+	}
 	switch {
 	case errors.Is(err, rpctypes.ErrNoSpace):
-		return fmt.Errorf("%s: %w", what, ErrSpace)
+		return ErrSpace
 	case errors.Is(err, rpctypes.ErrTooManyOps), errors.Is(err, rpctypes.ErrRequestTooLarge), clientTooLarge(err):
-		return fmt.Errorf("%s (max-txn-ops=%d, max-request-bytes=%d): %w: %v", what, b.cfg.MaxTxnOps, b.cfg.MaxRequestBytes, ErrTooLarge, err)
+		return fmt.Errorf("%w (here max-txn-ops=%d, max-request-bytes=%d): %v", ErrTooLarge, b.cfg.MaxTxnOps, b.cfg.MaxRequestBytes, err)
 	case errors.Is(err, rpctypes.ErrCompacted):
-		return fmt.Errorf("%s: %w: %v", what, ErrCompacted, err)
+		return fmt.Errorf("%w: %v", ErrCompacted, err)
 	case errors.Is(err, context.DeadlineExceeded), status.Code(err) == codes.Unavailable, status.Code(err) == codes.DeadlineExceeded:
-		return fmt.Errorf("%s: %w at %s within command-timeout %v: %v", what, ErrUnavailable,
-			strings.Join(b.cfg.Endpoints, ","), b.cfg.CommandTimeout, err)
+		hint := ""
+		if b.cfg.tls() {
+			hint = " (over TLS: check cacert, cert and key)"
+		}
+		return fmt.Errorf("%w at %s within command-timeout %v%s: %v", ErrUnavailable,
+			strings.Join(b.cfg.Endpoints, ","), b.cfg.CommandTimeout, hint, err)
 	}
-	return fmt.Errorf("%s: etcd: %w", what, err)
+	return err
 }
 
 // clientTooLarge reports the client's own refusal of a message over its

@@ -30,10 +30,17 @@ type Options struct {
 	// NoFsync runs the members with --unsafe-no-fsync (a SIGKILL of a
 	// member still loses nothing: the written data is in the kernel).
 	NoFsync bool
+	// TLS serves clients over TLS only, with client certificates required
+	// (Cluster.TLS names the files).
+	TLS bool
 }
 
 // Cluster is a running etcd cluster of member processes on 127.0.0.1.
 type Cluster struct {
+	// TLS holds the CA and the certificate of a cluster started with
+	// Options.TLS (nil otherwise).
+	TLS *TLSFiles
+
 	bin     string
 	dir     string
 	opts    Options
@@ -89,18 +96,25 @@ func (c *Cluster) start() error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	scheme := "http"
+	if c.opts.TLS {
+		if c.TLS, err = makeTLS(c.dir); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
 	var initial []string
 	for i := range c.opts.Members {
 		m := &Member{Name: fmt.Sprintf("m%d", i), cluster: c,
-			ClientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[2*i]),
+			ClientURL: fmt.Sprintf("%s://127.0.0.1:%d", scheme, ports[2*i]),
 			PeerURL:   fmt.Sprintf("http://127.0.0.1:%d", ports[2*i+1]),
 			DataDir:   filepath.Join(c.dir, fmt.Sprintf("m%d.etcd", i)),
 			LogFile:   filepath.Join(c.dir, fmt.Sprintf("m%d.log", i))}
 		c.members = append(c.members, m)
 		initial = append(initial, m.Name+"="+m.PeerURL)
-	}
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return err
 	}
 	for _, m := range c.members {
 		if err := m.start(strings.Join(initial, ",")); err != nil {
@@ -133,6 +147,9 @@ func (m *Member) args(initial string) []string {
 	}
 	if o.NoFsync {
 		a = append(a, "--unsafe-no-fsync")
+	}
+	if t := m.cluster.TLS; t != nil {
+		a = append(a, "--cert-file", t.Cert, "--key-file", t.Key, "--trusted-ca-file", t.CA, "--client-cert-auth")
 	}
 	return a
 }
@@ -180,7 +197,15 @@ func (c *Cluster) Client(members ...*Member) (*clientv3.Client, error) {
 	for _, m := range members {
 		eps = append(eps, m.ClientURL)
 	}
-	return clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	cfg := clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop()}
+	if c.TLS != nil {
+		t, err := c.TLS.clientTLS()
+		if err != nil {
+			return nil, err
+		}
+		cfg.TLS = t
+	}
+	return clientv3.New(cfg)
 }
 
 // Kill sends SIGKILL to the member and waits for it to exit.
