@@ -277,6 +277,7 @@ func (f *file) staged(cmps []clientv3.Cmp, p plan) (int64, error) {
 // stop marks an error retry must not retry.
 type stop struct{ error }
 
+// Unwrap returns the error.
 func (s stop) Unwrap() error { return s.error }
 
 // retry runs an idempotent write until it succeeds, fails for good (the

@@ -47,6 +47,8 @@ func (v *volume) exists(vw view) error {
 	return nil
 }
 
+// ReadAt reads through the file's pending writes, if any, else at the
+// volume's snapshot.
 func (v *volume) ReadAt(p []byte, off int64) (int, error) {
 	f := v.f
 	f.mu.Lock()
@@ -74,6 +76,8 @@ func (v *volume) base() (*overlay, error) {
 	return ov, v.exists(ov.base)
 }
 
+// WriteAt writes into the pending writes; nothing reaches etcd before a
+// commit.
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 	if v.readOnly {
 		return 0, backend.ErrReadOnly
@@ -88,6 +92,7 @@ func (v *volume) WriteAt(p []byte, off int64) (int, error) {
 	return v.f.writeOverlay(ov, p, off)
 }
 
+// Size is the pending size, or the snapshot's.
 func (v *volume) Size() (int64, error) {
 	f := v.f
 	f.mu.Lock()
@@ -108,6 +113,7 @@ func (v *volume) Size() (int64, error) {
 	return vw.head.size, nil
 }
 
+// Truncate sets the pending size.
 func (v *volume) Truncate(size int64) error {
 	if v.readOnly {
 		return backend.ErrReadOnly
@@ -161,6 +167,8 @@ func (v *volume) commit(holding bool) error {
 	return nil
 }
 
+// Lock takes SQLite's lock among the process's volumes, then a snapshot
+// (SHARED) or the cluster's write lock (RESERVED and up).
 func (v *volume) Lock(level backend.LockLevel) error {
 	if level == backend.LockShared && v.lock.Level() == backend.LockNone {
 		if err := v.lock.Lock(level); err != nil {
@@ -177,6 +185,7 @@ func (v *volume) Lock(level backend.LockLevel) error {
 	}
 	if level > backend.LockShared && !v.writing {
 		if v.snap == nil {
+			v.lock.Unlock(backend.LockNone)
 			return errors.New("etcd: a write lock needs a shared lock first")
 		}
 		f := v.f
@@ -238,10 +247,13 @@ func (v *volume) Unlock(level backend.LockLevel) error {
 // journals are per process.
 func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
+// DeviceCharacteristics declares batch-atomic writes: SQLite needs no
+// journal.
 func (v *volume) DeviceCharacteristics() backend.IOCap {
 	return backend.IOCapBatchAtomic | backend.IOCapPowersafeOverwrite | backend.IOCapSafeAppend | backend.IOCapSequential
 }
 
+// SectorSize is a page key's size.
 func (v *volume) SectorSize() int { return BlockSize }
 
 // BeginAtomicWrite opens SQLite's batch: writes pending from before it
@@ -273,6 +285,8 @@ func (v *volume) RollbackAtomicWrite() error {
 	return nil
 }
 
+// Close commits writes made without a lock, releases the volume's locks
+// and, with the file's last volume, the cluster's write lock.
 func (v *volume) Close() error {
 	if v.closed {
 		return nil
