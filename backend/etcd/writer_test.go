@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"strings"
@@ -86,9 +87,11 @@ func TestWriterKilled(t *testing.T) {
 }
 
 // TestPausedWriterCannotCommit: a writer is stopped (SIGSTOP) with its
-// transaction open; its lease expires, another process takes the lock and
-// commits; the old writer wakes up (SIGCONT) and its COMMIT fails with
-// SQLITE_BUSY, leaving no trace. Its next transaction works.
+// transaction open; its lease expires and another process takes the write
+// lock. The old writer wakes up (SIGCONT) while the new one still holds
+// the lock, nothing committed yet (the head is as it saw it): its COMMIT
+// fails with SQLITE_BUSY all the same (the fence), leaving no trace. Its
+// next transaction works, on a new lease.
 func TestPausedWriterCannotCommit(t *testing.T) {
 	t.Parallel() // it mostly waits
 	c := needCluster(t)
@@ -101,10 +104,29 @@ func TestPausedWriterCannotCommit(t *testing.T) {
 	stopped := time.Now()
 
 	db := openDB(t, dsn(c, pfx, "p.db", "lease-ttl=2s", "_busy_timeout=0"))
-	busy, at := writeUntil(t, db, "insert into t values ('B')", 4*testTTL)
-	t.Logf("B became the writer %v after A was stopped (%d tries refused first)", at.Sub(stopped).Round(time.Millisecond), busy)
+	ctx := context.Background()
+	b, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	busy := 0
+	for deadline := time.Now().Add(4 * testTTL); ; busy++ {
+		_, err := b.ExecContext(ctx, "begin immediate")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, driver.ErrBusy) || time.Now().After(deadline) {
+			t.Fatalf("B's begin immediate: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("B took the write lock %v after A was stopped (%d tries refused first)", time.Since(stopped).Round(time.Millisecond), busy)
 	if busy == 0 {
-		t.Fatal("B wrote at once: A's lock did not hold")
+		t.Fatal("B took the lock at once: A's did not hold")
+	}
+	if _, err := b.ExecContext(ctx, "insert into t values ('B')"); err != nil {
+		t.Fatal(err)
 	}
 
 	a.signal(syscall.SIGCONT)
@@ -114,6 +136,9 @@ func TestPausedWriterCannotCommit(t *testing.T) {
 	}
 	t.Logf("the woken writer's COMMIT: %v", err)
 	a.must("exec rollback")
+	if _, err := b.ExecContext(ctx, "commit"); err != nil {
+		t.Fatalf("B's commit: %v", err)
+	}
 	var n int
 	var who string
 	if err := db.QueryRow("select count(*), group_concat(who) from t").Scan(&n, &who); err != nil || n != 1 || who != "B" {
