@@ -19,7 +19,7 @@ func TestQuota(t *testing.T) {
 	const quota = 48 << 20
 	c := newCluster(t, etcdtest.Options{NoFsync: true, QuotaBytes: quota})
 	pfx := prefix(t)
-	b := newBackend(t, c, Config{Prefix: pfx, CompactEvery: 4 << 20})
+	b := newBackend(t, c, Config{Prefix: pfx, CompactEvery: 2 << 20})
 	db := connect(t, b, "q.db")
 	mustExec(t, db, "create table t(id integer primary key, b blob)")
 	mustExec(t, db, series(200)+" insert into t select value, randomblob(2000) from s")
