@@ -13,6 +13,7 @@ test: toolchain
 	go test -race ./...
 	cd conformance && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go test ./... && go test -race ./...
 	cd gorm && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go test ./... && go test -race ./...
+	cd backend/etcd && CGO_ENABLED=0 go vet ./... && go test -race ./...
 	cd bench && CGO_ENABLED=0 go vet ./...
 	cd sqlite-build && CGO_ENABLED=0 go vet ./... && go test -race ./...
 	sqlite-build/check.sh
@@ -24,7 +25,9 @@ shell:
 	go run ./cmd/stablesqlite
 
 # Installs Debian's packages for the Wasm build (and the native sqlite3 the
-# tests compare against) when they are missing; needs root.
+# tests compare against) when they are missing; needs root. Builds the etcd
+# server backend/etcd's tests run (pinned in its go.mod, from the Go module
+# proxy) unless the test cache already holds it.
 toolchain:
 	@if ! command -v clang-16 >/dev/null || ! command -v wasm-opt >/dev/null || \
 	    ! test -f /usr/lib/wasm32-wasi/libc.a || ! command -v sqlite3 >/dev/null || \
@@ -32,3 +35,4 @@ toolchain:
 		echo "installing: $(TOOLCHAIN)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TOOLCHAIN) >/dev/null; \
 	fi
+	cd backend/etcd && go run ./internal/etcdtest/prebuild

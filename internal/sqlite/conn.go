@@ -154,7 +154,7 @@ func (c *Conn) errorOf(db uint32, code rc.Code) error {
 		}
 	}
 	switch e.Code {
-	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly:
+	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly, ErrBusy:
 		e.Cause = i.BackendError()
 	}
 	return e
