@@ -24,6 +24,8 @@ func backends(t *testing.T) map[string]string {
 		"file":     filepath.Join(t.TempDir(), "c.db"),
 		"file-wal": filepath.Join(t.TempDir(), "w.db") + "?_journal_mode=WAL&_sync=NORMAL",
 		"stable":   "file:main.db?vfs=stable&memory=" + name,
+		// The metered module must answer as the plain one does.
+		"stable-metered": "file:main.db?vfs=stable&_meter=1&memory=" + name + "m",
 	}
 }
 

@@ -18,6 +18,7 @@ type Conn struct {
 	cb       callbacks
 	sc       *sqlite.Conn
 	cfg      *config
+	meter    meterState
 	readOnly bool // a read-only transaction is open
 	closed   bool
 }
@@ -55,7 +56,7 @@ func newConn(ctx context.Context, cfg *config) (*Conn, error) {
 		// immutable is a URI parameter of SQLite's own.
 		name, flags = "file:"+uriPath(name)+"?immutable=1", flags|backend.OpenURI
 	}
-	sc, err := sqlite.Open(name, flags, sqlite.Config{Backend: b, MemoryLimit: cfg.memoryLimit})
+	sc, err := sqlite.Open(name, flags, sqlite.Config{Backend: b, MemoryLimit: cfg.memoryLimit, Metered: cfg.metered})
 	if err != nil {
 		return nil, fmt.Errorf("stablesqlite: opening %q: %w", cfg.name, err)
 	}
@@ -97,6 +98,8 @@ func fail(ctx context.Context, err error) error {
 func (c *Conn) execSimple(ctx context.Context, sql string) error {
 	stop := c.sc.Watch(ctx)
 	defer stop()
+	c.beginStatement()
+	defer c.endStatement()
 	return fail(ctx, c.sc.Exec(sql))
 }
 
@@ -176,6 +179,8 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	}
 	stop := c.sc.Watch(ctx)
 	defer stop()
+	c.beginStatement()
+	defer c.endStatement()
 	s, tail, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -215,6 +220,7 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 	stop := c.sc.Watch(ctx)
 	defer stop()
+	c.beginStatement() // it ends when its rows close
 	s, tail, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -323,6 +329,7 @@ func (c *Conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		mode = "DEFERRED"
 	}
+	c.beginTransaction()
 	if err := c.execSimple(ctx, "BEGIN "+mode); err != nil {
 		return nil, err
 	}
@@ -341,6 +348,7 @@ type tx struct{ c *Conn }
 // Commit commits; if COMMIT fails (a busy database, a deferred constraint),
 // the transaction is rolled back so that the connection is clean again.
 func (t tx) Commit() error {
+	defer t.c.endTransaction()
 	defer t.c.endReadOnly()
 	err := t.c.execSimple(context.Background(), "COMMIT")
 	if err != nil {
@@ -352,6 +360,7 @@ func (t tx) Commit() error {
 }
 
 func (t tx) Rollback() error {
+	defer t.c.endTransaction()
 	defer t.c.endReadOnly()
 	if t.c.sc.Autocommit() {
 		return nil // SQLite already rolled back (after an error that ends it)

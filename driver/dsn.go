@@ -40,18 +40,22 @@ func RegisterBackend(name string, b backend.Backend) {
 
 // config is what a DSN and Connector options decide for every connection.
 type config struct {
-	backend      backend.Backend // nil: a private in-memory database
-	name         string          // the file name SQLite opens
-	vfs          string          // the backend's name
-	flags        backend.OpenFlags
-	pragmas      []string // statements run on every new connection
-	txlock       string   // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
-	busyTimeout  time.Duration
-	immutable    bool     // the file cannot change: no locks, no journal
-	memoryLimit  int64    // bytes; 0: the wasm default
-	time         timeRule // how times are written and read
-	rawValues    bool     // columns scan as stored, not by their declared type
-	connectHooks []func(*Conn) error
+	backend     backend.Backend // nil: a private in-memory database
+	name        string          // the file name SQLite opens
+	vfs         string          // the backend's name
+	flags       backend.OpenFlags
+	pragmas     []string // statements run on every new connection
+	txlock      string   // BEGIN's mode: DEFERRED, IMMEDIATE or EXCLUSIVE
+	busyTimeout time.Duration
+	immutable   bool     // the file cannot change: no locks, no journal
+	memoryLimit int64    // bytes; 0: the wasm default
+	time        timeRule // how times are written and read
+	rawValues   bool     // columns scan as stored, not by their declared type
+	metered     bool     // run the metered module
+	// instructionLimit is each statement's budget, in instructions, with
+	// metering (0: none).
+	instructionLimit uint64
+	connectHooks     []func(*Conn) error
 }
 
 // parseDSN reads a DSN (see the package documentation): the file name, the

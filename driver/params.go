@@ -77,6 +77,25 @@ var driverParams = map[string]func(cfg *config, values []string) error{
 		}
 		return nil
 	},
+	"_meter": func(cfg *config, v []string) error {
+		switch last(v) {
+		case "1", "true", "on":
+			cfg.metered = true
+		case "0", "false", "off":
+			cfg.metered = false
+		default:
+			return fmt.Errorf("stablesqlite: _meter=%q: want 1 or 0", last(v))
+		}
+		return nil
+	},
+	"_instruction_limit": func(cfg *config, v []string) error {
+		n, err := strconv.ParseUint(last(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("stablesqlite: _instruction_limit=%q: want a number of instructions", last(v))
+		}
+		cfg.instructionLimit = n
+		return nil
+	},
 	// mattn's threading mode: every connection here is single-threaded by
 	// construction, so any value is accepted and changes nothing.
 	"_mutex":        func(*config, []string) error { return nil },

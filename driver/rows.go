@@ -61,6 +61,7 @@ func (r *Rows) step() (bool, error) {
 	row, err := r.s.st.Step(len(r.names))
 	if !row {
 		r.done = true // SQLite has reset the statement
+		r.s.c.endStatement()
 	}
 	return row, fail(r.ctx, err)
 }
@@ -128,6 +129,7 @@ func (r *Rows) Close() error {
 	if s.rows == r {
 		s.rows = nil
 	}
+	defer s.c.endStatement()
 	if s.c.closed || s.closed && !s.ownedByRows {
 		return nil
 	}

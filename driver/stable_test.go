@@ -85,7 +85,7 @@ func TestStableSmallTransactionCost(t *testing.T) {
 		mustExec(t, db, stmt)
 		st := b.Stats().Last
 		t.Logf("stable: %-40s dirtied %d 4K pages (%d 64K), wrote %d bytes in %d calls, %d cycles",
-			stmt, st.PagesDirtied4K, st.PagesDirtied64K, st.BytesWritten, st.WriteCalls, st.Cycles)
+			stmt, st.PagesDirtied4K, st.PagesDirtied64K, st.BytesWritten, st.WriteCalls, st.APIInstructions)
 		if st.PagesDirtied4K == 0 || st.PagesDirtied4K > 3 {
 			t.Errorf("%s dirtied %d 4 KiB pages, want 1..3", stmt, st.PagesDirtied4K)
 		}

@@ -75,6 +75,8 @@ func (s *Stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	}
 	stop := s.c.sc.Watch(ctx)
 	defer stop()
+	s.c.beginStatement()
+	defer s.c.endStatement()
 	if err := s.bindAll(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +90,7 @@ func (s *Stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	}
 	stop := s.c.sc.Watch(ctx)
 	defer stop()
+	s.c.beginStatement() // it ends when its rows close
 	return s.query(ctx, args)
 }
 

@@ -117,6 +117,7 @@ func (b *Backend) attach(mem Memory) error {
 			b.mem = nil
 			return fmt.Errorf("stable: formatting the memory: %w", err)
 		}
+		b.meter.end(false) // formatting is a message of its own
 		return nil
 	}
 	if err := b.load(); err != nil {
@@ -215,21 +216,25 @@ func (b *Backend) Files() []FileInfo {
 }
 
 // commitPoint is where SQLite wants its writes durable. Outside an
-// explicit message it commits (and ends the implicit message); inside one it
+// explicit message it commits and ends the implicit message; inside one it
 // waits for the message to end.
 func (b *Backend) commitPoint() error {
 	if b.msg != noMessage || b.inBatch {
 		return nil
 	}
-	return b.commit()
+	err := b.commit()
+	if err == nil {
+		b.meter.end(false)
+	}
+	return err
 }
 
 // commit writes the overlay and the directory to the memory, atomically,
-// makes the working state the committed one and ends the message; on
-// failure the working state is dropped (the message traps).
+// and makes the working state the committed one (the message goes on: it
+// ends where the caller says); on failure the working state is dropped
+// (the message traps).
 func (b *Backend) commit() error {
 	if len(b.overlay) == 0 && !b.dirDirty {
-		b.meter.end(false, false)
 		return nil
 	}
 	if b.dirDirty {
@@ -254,7 +259,7 @@ func (b *Backend) commit() error {
 	b.dir, b.size = b.work.clone(), b.workSize
 	clear(b.overlay)
 	b.dirDirty = false
-	b.meter.end(true, false)
+	b.meter.cur.Commits++
 	return nil
 }
 
@@ -334,7 +339,7 @@ func (b *Backend) revert() {
 	clear(b.overlay)
 	b.dirDirty = false
 	b.sp = nil
-	b.meter.end(false, true)
+	b.meter.end(true)
 	for _, of := range b.open {
 		of.shm.Reset()
 	}
@@ -357,6 +362,7 @@ func (b *Backend) begin(kind msgKind) error {
 	if b.msg != noMessage {
 		return fmt.Errorf("%w: a message is already open", ErrMessage)
 	}
+	defer b.meter.begin()
 	if b.inBatch {
 		return fmt.Errorf("%w: a transaction is committing", ErrMessage)
 	}
@@ -378,7 +384,11 @@ func (b *Backend) CommitMessage() error {
 		return fmt.Errorf("%w: no update message is open", ErrMessage)
 	}
 	b.msg = noMessage
-	return b.commit()
+	if err := b.commit(); err != nil {
+		return err
+	}
+	b.meter.end(false)
+	return nil
 }
 
 // Trap drops everything written since the message began; the memory is
@@ -409,6 +419,15 @@ func (b *Backend) EnforceLimits(l *Limits) {
 	b.meter.limits = l
 }
 
+// AddInstructions implements backend.InstructionMeter: the guest's
+// instructions count towards the message under way, and its limit.
+func (b *Backend) AddInstructions(n uint64) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.meter.cur.Instructions += n
+	return b.meter.instructionsLeft()
+}
+
 // Meter holds the counters of the message under way, of the last message
 // that ended, and of all of them since the backend was opened.
 type Meter struct {
@@ -419,7 +438,8 @@ type Meter struct {
 func (b *Backend) Stats() Meter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return Meter{Current: b.meter.cur, Last: b.meter.last, Total: b.meter.total}
+	cur, last, total := b.meter.snapshot()
+	return Meter{Current: cur, Last: last, Total: total}
 }
 
 // readBlock reads the current content of one block: the overlay's, or the
@@ -814,7 +834,18 @@ func (v *volume) Sync(backend.SyncFlags) error {
 	return v.b.commitPoint()
 }
 
-func (v *volume) Lock(level backend.LockLevel) error { return v.lock.Lock(level) }
+// Lock starts a transaction when it takes the first lock: the message
+// before it is over.
+func (v *volume) Lock(level backend.LockLevel) error {
+	if level == backend.LockShared {
+		v.b.mu.Lock()
+		if v.b.msg == noMessage {
+			v.b.meter.begin()
+		}
+		v.b.mu.Unlock()
+	}
+	return v.lock.Lock(level)
+}
 
 // Unlock from a write lock is a commit point (for writes SQLite made
 // without syncing, as with synchronous=OFF); the end of any transaction
@@ -861,8 +892,12 @@ func (v *volume) BeginAtomicWrite() error {
 	b := v.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.commitPoint(); err != nil {
-		return err
+	if b.msg == noMessage {
+		// What is pending lands first; the transaction, and its message,
+		// go on.
+		if err := b.commit(); err != nil {
+			return err
+		}
 	}
 	b.inBatch = true
 	b.sp = &savepoint{work: b.work.clone(), workSize: b.workSize, dirDirty: b.dirDirty, blocks: map[uint64][]byte{}}
@@ -876,7 +911,12 @@ func (v *volume) CommitAtomicWrite() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inBatch, b.sp = false, nil
-	return b.commitPoint()
+	if b.msg != noMessage {
+		return nil
+	}
+	// The transaction's data lands here; its message ends with the
+	// transaction (CommitPhaseTwo, or the lock's release).
+	return b.commit()
 }
 
 // RollbackAtomicWrite returns to the savepoint: inside a message, the

@@ -3,6 +3,7 @@ package stable
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Stats counts what a message (or all of them) did to the memory, as the
@@ -22,8 +23,17 @@ type Stats struct {
 	PagesGrown      uint64 // 64 KiB pages added
 	Commits         uint64 // messages that changed the memory
 	Traps           uint64 // messages rolled back
-	Cycles          uint64 // the charge, per Costs
+	// APIInstructions is what the platform charges for the calls on the
+	// memory, in instructions (per Costs).
+	APIInstructions uint64
+	// Instructions are the instructions the guest executed, counted by
+	// connections that run the metered module (driver.WithMetering).
+	Instructions uint64
 }
+
+// Charge is all the message costs, in the platform's instructions: the
+// guest's own and those the calls on the memory are charged.
+func (s Stats) Charge() uint64 { return s.Instructions + s.APIInstructions }
 
 func (s *Stats) add(o Stats) {
 	s.ReadCalls += o.ReadCalls
@@ -38,7 +48,8 @@ func (s *Stats) add(o Stats) {
 	s.PagesGrown += o.PagesGrown
 	s.Commits += o.Commits
 	s.Traps += o.Traps
-	s.Cycles += o.Cycles
+	s.APIInstructions += o.APIInstructions
+	s.Instructions += o.Instructions
 }
 
 // Costs are the platform's charges.
@@ -49,21 +60,26 @@ type Costs struct {
 	PerGrow    uint64 // per grow call
 }
 
-// DefaultCosts are the Internet Computer's: 20 + length per read or write
-// call, 1,000 per newly dirtied 4 KiB page, 100 per grow.
+// DefaultCosts are the Internet Computer's, in instructions: 20 + length
+// per read or write call (its stable64_read and stable64_write), 1,000 per
+// newly dirtied 4 KiB page, 100 per grow.
 var DefaultCosts = Costs{PerCall: 20, PerByte: 1, PerDirtied: 1000, PerGrow: 100}
 
-// Limits caps what one message may touch, in bytes of distinct 4 KiB pages;
-// 0 means no limit.
+// Limits caps what one message may do: touch distinct 4 KiB pages (in
+// bytes) and execute instructions (the guest's and the charge of its calls
+// on the memory, for connections that run the metered module); 0 means no
+// limit.
 type Limits struct {
-	MaxDirtied uint64
-	MaxRead    uint64
+	MaxDirtied      uint64
+	MaxRead         uint64
+	MaxInstructions uint64
 }
 
-// The Internet Computer's per-message limits.
+// The Internet Computer's per-message limits: 40 billion instructions for
+// an update message, 5 billion for a query.
 var (
-	UpdateLimits = Limits{MaxDirtied: 2 << 30, MaxRead: 2 << 30}
-	QueryLimits  = Limits{MaxDirtied: 1 << 30, MaxRead: 1 << 30}
+	UpdateLimits = Limits{MaxDirtied: 2 << 30, MaxRead: 2 << 30, MaxInstructions: 40e9}
+	QueryLimits  = Limits{MaxDirtied: 1 << 30, MaxRead: 1 << 30, MaxInstructions: 5e9}
 )
 
 // ErrLimit is returned when a message passes an enforced limit.
@@ -77,6 +93,7 @@ type meter struct {
 	cur     Stats
 	last    Stats
 	total   Stats
+	ended   bool // cur has ended, and is closed when the next one begins
 	read4K  map[uint64]struct{}
 	read64K map[uint64]struct{}
 	dirty4K map[uint64]struct{}
@@ -91,9 +108,10 @@ func newMeter() meter {
 // read records a read of n bytes at off, and fails if the message passes
 // its read limit.
 func (m *meter) read(off, n uint64) error {
+	m.begin()
 	m.cur.ReadCalls++
 	m.cur.BytesRead += n
-	m.cur.Cycles += m.costs.PerCall + m.costs.PerByte*n
+	m.cur.APIInstructions += m.costs.PerCall + m.costs.PerByte*n
 	for b := off / BlockSize; b*BlockSize < off+n; b++ {
 		if _, ok := m.read4K[b]; !ok {
 			m.read4K[b] = struct{}{}
@@ -131,16 +149,17 @@ func (m *meter) checkWrites(writes []Write) error {
 
 // write records the writes of one commit.
 func (m *meter) write(writes []Write) {
+	m.begin()
 	for _, w := range writes {
 		n := uint64(len(w.Data))
 		m.cur.WriteCalls++
 		m.cur.BytesWritten += n
-		m.cur.Cycles += m.costs.PerCall + m.costs.PerByte*n
+		m.cur.APIInstructions += m.costs.PerCall + m.costs.PerByte*n
 		for b := w.Off / BlockSize; b*BlockSize < w.Off+n; b++ {
 			if _, ok := m.dirty4K[b]; !ok {
 				m.dirty4K[b] = struct{}{}
 				m.cur.PagesDirtied4K++
-				m.cur.Cycles += m.costs.PerDirtied
+				m.cur.APIInstructions += m.costs.PerDirtied
 			}
 			if _, ok := m.dirty64[b/blocksPerPage]; !ok {
 				m.dirty64[b/blocksPerPage] = struct{}{}
@@ -151,23 +170,50 @@ func (m *meter) write(writes []Write) {
 }
 
 func (m *meter) grow(pages uint64) {
+	m.begin()
 	m.cur.GrowCalls++
 	m.cur.PagesGrown += pages
-	m.cur.Cycles += m.costs.PerGrow
+	m.cur.APIInstructions += m.costs.PerGrow
 }
 
-// end closes the current message; a message that did nothing (the end of a
-// transaction already counted) leaves the counters alone.
-func (m *meter) end(committed, trapped bool) {
-	if !committed && !trapped && m.cur == (Stats{}) {
-		return
+// instructionsLeft is how many instructions the message may still execute.
+func (m *meter) instructionsLeft() int64 {
+	if m.limits == nil || m.limits.MaxInstructions == 0 {
+		return math.MaxInt64
 	}
-	if committed {
-		m.cur.Commits++
+	spent := m.cur.Charge()
+	if spent >= m.limits.MaxInstructions {
+		return 0
+	}
+	return int64(min(m.limits.MaxInstructions-spent, math.MaxInt64))
+}
+
+// end closes the current message, once the next one starts (begin): what
+// runs between (the guest's instructions after a commit, to the release of
+// its locks) is still the message's. A message that did nothing (the end of
+// a transaction already counted) leaves the counters alone.
+func (m *meter) end(trapped bool) {
+	if !trapped && m.cur == (Stats{}) {
+		return
 	}
 	if trapped {
 		m.cur.Traps++
+		m.finish() // a trap is over at once
+		return
 	}
+	m.ended = true
+}
+
+// begin starts a message, if the last one has ended: at the first call on
+// the memory after it, or the first lock of a transaction.
+func (m *meter) begin() {
+	if m.ended {
+		m.finish()
+	}
+}
+
+func (m *meter) finish() {
+	m.ended = false
 	m.total.add(m.cur)
 	m.last = m.cur
 	m.cur = Stats{}
@@ -175,4 +221,15 @@ func (m *meter) end(committed, trapped bool) {
 	clear(m.read64K)
 	clear(m.dirty4K)
 	clear(m.dirty64)
+}
+
+// snapshot returns the counters: a message that has ended but is not
+// closed yet is the last one.
+func (m *meter) snapshot() (cur, last, total Stats) {
+	if m.ended {
+		total = m.total
+		total.add(m.cur)
+		return Stats{}, m.cur, total
+	}
+	return m.cur, m.last, m.total
 }

@@ -167,8 +167,8 @@ func TestLimitsAndCosts(t *testing.T) {
 	if last.WriteCalls != 2 || last.PagesDirtied4K != 4 || last.PagesDirtied64K != 2 || last.GrowCalls != 1 || last.PagesGrown != 1 || last.Commits != 1 {
 		t.Fatalf("counters %+v", last)
 	}
-	if want := uint64(2*1 + 4*10 + 1000); last.Cycles != want {
-		t.Fatalf("cycles %d, want %d", last.Cycles, want)
+	if want := uint64(2*1 + 4*10 + 1000); last.APIInstructions != want {
+		t.Fatalf("cycles %d, want %d", last.APIInstructions, want)
 	}
 	b.EnforceLimits(&Limits{MaxDirtied: 2 * BlockSize})
 	if _, err := v.WriteAt(make([]byte, 3*BlockSize), 0); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
@@ -105,7 +106,11 @@ func hostFunctions() []hostFunction {
 func exportHost(ctx context.Context, r wazero.Runtime) error {
 	b := r.NewHostModuleBuilder(ImportModule)
 	for _, h := range hostFunctions() {
-		b.NewFunctionBuilder().WithGoModuleFunction(h.fn, h.params, h.results).Export(h.name)
+		fn := h.fn
+		if strings.HasPrefix(h.name, "vol_") || strings.HasPrefix(h.name, "vfs_") {
+			fn = metered(fn)
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, h.params, h.results).Export(h.name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

@@ -50,14 +50,37 @@ func (m *meter) begin() {
 }
 
 // end counts what a call used and reports it to the backend.
-func (m *meter) end(b backend.Backend) {
-	used := m.set + m.refills - int64(m.counter.Get())
+func (m *meter) end(b backend.Backend) { m.sync(b) }
+
+// sync counts what the call under way has used so far and reports it to
+// the backend (which may end a message now: a transaction's end is a host
+// call), then lowers the counter to the message's budget left.
+func (m *meter) sync(b backend.Backend) {
+	now := int64(m.counter.Get())
+	used := m.set + m.refills - now
 	if used < 0 {
 		used = 0
 	}
 	m.total += uint64(used)
 	if im, ok := b.(backend.InstructionMeter); ok {
 		m.msgLeft = im.AddInstructions(uint64(used))
+		if now > m.msgLeft {
+			now = m.msgLeft
+			m.counter.Set(uint64(now))
+		}
+	}
+	m.set, m.refills = now, 0
+}
+
+// metered wraps a host function so that a metered instance's count is
+// brought up to date before the host does the function's work (a storage
+// call may end a message).
+func metered(fn api.GoModuleFunc) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		if i := envOf(ctx).inst; i != nil && i.meter.counter != nil {
+			i.meter.sync(i.env.backend)
+		}
+		fn(ctx, mod, stack)
 	}
 }
 

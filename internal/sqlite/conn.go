@@ -24,6 +24,10 @@ type Config struct {
 	// MemoryLimit caps the connection's Wasm memory, in bytes; 0 is the
 	// default (all of wasm32's 4 GiB, reserved, not committed).
 	MemoryLimit int64
+	// Metered runs the metered module: the connection counts the
+	// instructions SQLite executes (Instructions) and can be given a budget
+	// (SetBudget).
+	Metered bool
 }
 
 // Conn is one SQLite connection, in a guest instance of its own.
@@ -37,7 +41,7 @@ type Conn struct {
 // Open opens the database name with flags (SQLITE_OPEN_* bits), with
 // extended result codes on and the interrupt check installed.
 func Open(name string, flags backend.OpenFlags, cfg Config) (*Conn, error) {
-	inst, err := guest.New(guest.Config{Backend: cfg.Backend, Name: uriPath(name, flags), MemoryLimit: cfg.MemoryLimit})
+	inst, err := guest.New(guest.Config{Backend: cfg.Backend, Name: uriPath(name, flags), MemoryLimit: cfg.MemoryLimit, Metered: cfg.Metered})
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +160,10 @@ func (c *Conn) errorOf(db uint32, code rc.Code) error {
 	switch e.Code {
 	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly, ErrBusy:
 		e.Cause = i.BackendError()
+	case ErrInterrupt:
+		if i.OverBudget() {
+			e.Cause = ErrBudget
+		}
 	}
 	return e
 }
@@ -204,6 +212,19 @@ func (c *Conn) Complete(sql string) (bool, error) {
 	r, err := c.inst.Call32(guest.FnComplete, uint64(p))
 	return r != 0, hostError(err)
 }
+
+// ErrBudget is the cause of the SQLITE_INTERRUPT of a statement stopped
+// because it ran out of instructions: its own budget (SetBudget) or its
+// message's (a stable backend's limits).
+var ErrBudget = errors.New("sqlite: instruction budget spent")
+
+// Instructions returns the instructions SQLite has executed on this
+// connection (0 unless Config.Metered).
+func (c *Conn) Instructions() uint64 { return c.inst.Instructions() }
+
+// SetBudget lets what runs from now on execute n more instructions in all
+// (0: no budget of the connection's own), with metering.
+func (c *Conn) SetBudget(n uint64) { c.inst.SetBudget(n) }
 
 // errInterrupted is what a copy that the connection's context stopped
 // returns.

@@ -61,7 +61,9 @@ func (sh *shell) stats(context.Context, []string) error {
 	row("commits", l.Commits, t.Commits, "messages that changed the memory")
 	row("traps", l.Traps, t.Traps, "messages rolled back")
 	c := stable.DefaultCosts
-	row("cycles", l.Cycles, t.Cycles, fmt.Sprintf("the platform's charge: %d per call + %d per byte, %d per page dirtied, %d per grow",
+	row("API instructions", l.APIInstructions, t.APIInstructions, fmt.Sprintf("the platform's charge for the memory calls, in instructions: %d per call + %d per byte, %d per page dirtied, %d per grow",
 		c.PerCall, c.PerByte, c.PerDirtied, c.PerGrow))
+	row("guest instructions", l.Instructions, t.Instructions, "instructions SQLite executed (with metering on: -meter, _meter=1)")
+	row("charge", l.Charge(), t.Charge(), "guest plus API instructions: what the platform counts against its limits")
 	return nil
 }
