@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compares the drivers: runs every driver's benchmarks in interleaved rounds
-# (mattn, modernc, ncruces v0.32, ncruces v0.35, ours file/heap/stable, then
+# (mattn, modernc, ncruces v0.32, ncruces v0.35, ours file/heap/stable and
+# stable on the metered module, then
 # again, ...), keeps the raw outputs, and writes the results tables into
 # README.md between <!-- results:begin --> and <!-- results:end -->.
 #
@@ -15,6 +16,7 @@
 #              -bench; default . (all)
 #   ONLY       space-separated driver labels to run (default all):
 #              mattn modernc ncruces032 ncruces035 ours-file ours-heap ours-stable
+#              ours-metered
 #   OUT        directory for the binaries, raw outputs and meta.txt
 #              (default: a new temporary directory)
 #   NOREADME   set to 1 to leave README.md alone (the report is printed)
@@ -44,6 +46,7 @@ UNITS=(
 	"ours-file|.|./ours|OursFile"
 	"ours-heap|.|./ours|OursHeap"
 	"ours-stable|.|./ours|OursStable"
+	"ours-metered|.|./ours|OursStableMetered"
 )
 
 selected=()

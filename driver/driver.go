@@ -1,26 +1,3 @@
-// Package driver is the "stablesqlite" database/sql driver: SQLite compiled
-// to WebAssembly, run by wazero, with storage in Go backends. It needs no
-// cgo.
-//
-//	import _ "github.com/stablesqlite/stablesqlite/driver"
-//	db, err := sql.Open("stablesqlite", "file:app.db?_pragma=foreign_keys(1)")
-//
-// DSNs:
-//
-//	:memory:                      a private in-memory database per connection
-//	app.db, file:app.db           a file (backend "file"); relative to the working directory
-//	file:/name?vfs=heap           a named in-memory database shared by the process's connections
-//	file:main.db?vfs=stable       main.db in the process's in-process stable memory (memory=NAME picks one)
-//	file:main.db?vfs=stable&image=PATH   main.db in the stable-memory image file PATH
-//
-// Parameters: mode=ro|rw|rwc|memory; vfs=NAME (a backend: file, heap, or one
-// added with RegisterBackend); cache=private; _pragma=name(value), repeatable
-// and run on every new connection; _txlock=deferred|immediate|exclusive;
-// _busy_timeout=MILLISECONDS (default 5000). Anything else is an error at
-// open time.
-//
-// Connector (NewConnector, with Options) does the same programmatically and
-// also takes a backend object and a memory limit.
 package driver
 
 import (

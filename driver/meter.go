@@ -83,3 +83,7 @@ func InstructionsOf(conn *sql.Conn) (in Instructions, err error) {
 	})
 	return in, err
 }
+
+// Metered reports whether the connection runs the metered module and so
+// counts its instructions.
+func (c *Conn) Metered() bool { return c.cfg.metered }

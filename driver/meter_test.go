@@ -154,4 +154,3 @@ func snapshot(t *testing.T, mem stable.Memory) []byte {
 	}
 	return out
 }
-

@@ -1,6 +1,7 @@
 // Package ours runs the workloads on this repository's driver, on three
 // backends: ordinary files (the one compared with the peers), the heap
-// (in-process memory) and an in-process stable memory.
+// (in-process memory) and an in-process stable memory, the last also on
+// the metered module (what counting instructions costs).
 //
 //	go test -bench . ./ours
 //	go test -bench OursFile ./ours
@@ -53,10 +54,21 @@ var (
 		Pragmas:  stablePragmas,
 		InMemory: true,
 	}
+	// The stable memory on the metered module (_meter=1), every statement
+	// counted and under the default budget.
+	stableMeteredDrv = workload.Driver{
+		Name: "OursStableMetered",
+		Open: func(tb testing.TB, path string) *sql.DB {
+			return workload.Open(tb, "stablesqlite", "file:main.db?vfs=stable&_meter=1&memory="+url.QueryEscape(path), stablePragmas...)
+		},
+		Pragmas:  stablePragmas,
+		InMemory: true,
+	}
 )
 
-func BenchmarkOursFile(b *testing.B)   { workload.Run(b, file) }
-func BenchmarkOursHeap(b *testing.B)   { workload.Run(b, heapDrv) }
-func BenchmarkOursStable(b *testing.B) { workload.Run(b, stableDrv) }
+func BenchmarkOursFile(b *testing.B)          { workload.Run(b, file) }
+func BenchmarkOursHeap(b *testing.B)          { workload.Run(b, heapDrv) }
+func BenchmarkOursStable(b *testing.B)        { workload.Run(b, stableDrv) }
+func BenchmarkOursStableMetered(b *testing.B) { workload.Run(b, stableMeteredDrv) }
 
 func TestChild(t *testing.T) { workload.Child(t, file, heapDrv, stableDrv) }

@@ -44,6 +44,7 @@ var drivers = []struct{ key, name string }{
 	{"OursFile", "ours (file)"},
 	{"OursHeap", "ours (heap)"},
 	{"OursStable", "ours (stable)"},
+	{"OursStableMetered", "ours (stable, metered)"},
 }
 
 func main() {

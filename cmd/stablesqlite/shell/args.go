@@ -43,6 +43,8 @@ OPTIONS include:
    -line                set output mode to 'line'
    -list                set output mode to 'list'
    -markdown            set output mode to 'markdown'
+   -meter               count instructions: open with the metered module,
+                        and print each statement's count (.meter)
    -newline SEP         set output row separator. Default: '\n'
    -noheader            turn headers off
    -nullvalue TEXT      set text string for NULL values. Default ''
@@ -113,6 +115,8 @@ func parseArgs(args []string) (*options, error) {
 			o.settings = append(o.settings, func(sh *shell) { sh.bail = true })
 		case "echo":
 			o.settings = append(o.settings, func(sh *shell) { sh.echo = true })
+		case "meter":
+			o.settings = append(o.settings, func(sh *shell) { sh.metered, sh.meter = true, true })
 		case "batch":
 			o.batch = true
 		case "interactive":

@@ -132,6 +132,8 @@ var sessionCommands = []dotCmd{
 	boolSetting("changes", "Show number of rows changed by SQL", func(sh *shell) *bool { return &sh.changes }),
 	boolSetting("echo", "Turn command echo on or off", func(sh *shell) *bool { return &sh.echo }),
 	boolSetting("timer", "Turn SQL timer on or off", func(sh *shell) *bool { return &sh.timer }),
+	{name: "meter", args: "on|off", help: "Show the instructions each statement executes (-meter or _meter=1)", nargs: [2]int{1, 1},
+		run: (*shell).dotMeter},
 	{name: "exit", args: "?CODE?", help: "Exit this program with return-code CODE", nargs: [2]int{0, 1},
 		run: func(sh *shell, _ context.Context, args []string) error {
 			code := 0

@@ -117,6 +117,9 @@ func (sh *shell) runStatement(ctx context.Context, stmt, rest string, from origi
 			return nil
 		})
 	}
+	if sh.meter {
+		sh.printInstructions()
+	}
 	if sh.timer {
 		user, sys := cpuTime().sub(startCPU)
 		fmt.Fprintf(sh.out, "Run Time: real %.3f user %.6f sys %.6f\n", time.Since(start).Seconds(), user, sys)

@@ -12,7 +12,7 @@
 // (file:main.db?vfs=stable&image=PATH, file:/name?vfs=heap, ...); with none
 // the shell opens a private in-memory database. Options may come anywhere
 // (-json, -csv, -box, -line, -header, -noheader, -cmd, -bail, -batch,
-// -readonly, -version; -help lists them). Each argument after DB runs on its
+// -readonly, -meter, -version; -help lists them). Each argument after DB runs on its
 // own, as SQL or as a dot command; with none, the shell reads standard
 // input: on a terminal with a prompt ("sqlite> ", "   ...> " inside a
 // statement), line editing and a history kept in ~/.stablesqlite_history
@@ -34,9 +34,12 @@
 //
 // .help lists the dot commands: sqlite3's everyday ones (.mode, .headers,
 // .import, .dump, .read, .open, .backup, .output, .schema, .tables, ...)
-// and two of this project's for a database in a stable memory: .stats (what
-// the last message and all messages cost, each row explained) and .layout
-// (the memory's files and extents, with units).
+// and three of this project's: for a database in a stable memory, .stats
+// (what the last message and all messages cost, each row explained) and
+// .layout (the memory's files and extents, with units); and .meter on|off,
+// which prints the instructions each statement executed on a database
+// opened with -meter (or _meter=1 in its DSN), as the Internet Computer
+// counts them.
 //
 // The image subcommands print the layout of a stable-memory image and
 // convert a database between an image and an ordinary SQLite file; they

@@ -33,6 +33,8 @@ type shell struct {
 	bail          bool
 	echo          bool
 	timer         bool
+	meter         bool // print each statement's instructions (.meter)
+	metered       bool // open databases with the metered module (-meter)
 	changes       bool
 	interactive   bool
 	readDepth     int // .read files being read
@@ -68,8 +70,8 @@ func dsnFor(name string, readOnly bool) string {
 
 // openDB opens a pool of raw-valued connections to dsn: the shell prints
 // values as SQLite stores them, not as the driver's time.Time or bool.
-func openDB(dsn string) (*sql.DB, error) {
-	c, err := driver.NewConnector(dsn, driver.WithRawValues())
+func openDB(dsn string, opts ...driver.Option) (*sql.DB, error) {
+	c, err := driver.NewConnector(dsn, append(opts, driver.WithRawValues())...)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,11 @@ func openDB(dsn string) (*sql.DB, error) {
 // open makes dsn the shell's database, closing the one before.
 func (sh *shell) open(ctx context.Context, name string, readOnly bool) error {
 	dsn := dsnFor(name, readOnly)
-	db, err := openDB(dsn)
+	var opts []driver.Option
+	if sh.metered {
+		opts = append(opts, driver.WithMetering(0))
+	}
+	db, err := openDB(dsn, opts...)
 	if err != nil {
 		return err
 	}

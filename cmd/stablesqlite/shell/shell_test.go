@@ -2,12 +2,14 @@ package shell
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -261,11 +263,48 @@ func TestTimerAndHelp(t *testing.T) {
 	r = mustRun(t, ".help\n")
 	for _, c := range []string{".mode", ".headers", ".nullvalue", ".separator", ".tables", ".indexes", ".schema", ".databases",
 		".dump", ".import", ".read", ".open", ".backup", ".restore", ".save", ".output", ".once", ".timer", ".changes",
-		".bail", ".echo", ".show", ".exit", ".quit", ".stats", ".layout"} {
+		".bail", ".echo", ".show", ".exit", ".quit", ".stats", ".layout", ".meter"} {
 		if !strings.Contains(r.stdout, c+" ") {
 			t.Errorf(".help lacks %s", c)
 		}
 	}
+}
+
+// TestMeter: with -meter each statement prints its instructions, the same
+// counts in every run, more for more work; .meter off stops it; a database
+// opened without metering refuses .meter on.
+func TestMeter(t *testing.T) {
+	const count = "with recursive c(i) as (select 1 union all select i+1 from c where i<%d) select count(*) from c;\n"
+	script := fmt.Sprintf(count+count+count+".meter off\nselect 'off';\n", 100, 100, 10000)
+	r := mustRun(t, script, "-meter")
+	if again := mustRun(t, script, "-meter"); again.stdout != r.stdout {
+		t.Fatalf("two runs counted differently:\n%s\n%s", r.stdout, again.stdout)
+	}
+	m := regexp.MustCompile(`^100\nInstructions: (\d+)   total: \d+\n100\nInstructions: (\d+)   total: \d+\n10000\nInstructions: (\d+)   total: \d+\noff\n$`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("-meter: %q", r.stdout)
+	}
+	// The first statement also pays for what the connection sets up once.
+	first, small, big := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+	if small == 0 || first < small || big < 50*small {
+		t.Fatalf("instructions of 100 rows %d then %d, of 10,000 rows %d", first, small, big)
+	}
+	r = mustRun(t, ".meter on\nselect 1;\n", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_meter=1")
+	if !regexp.MustCompile(`^1\nInstructions: [1-9]\d*   total: [1-9]\d*\n$`).MatchString(r.stdout) {
+		t.Fatalf("_meter=1: %q", r.stdout)
+	}
+	if r := runShell(t, ".meter on\nselect 1;\n"); r.code == 0 || r.stdout != "1\n" || !strings.Contains(r.stderr, "open it with -meter") {
+		t.Fatalf("unmetered: %+v", r)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestInterruptStopsTheStatement: interrupt (what Ctrl-C calls) cancels
