@@ -66,6 +66,23 @@ const (
 	LockExclusive LockLevel = 4
 )
 
+// String returns the level's name as SQLite's documentation spells it.
+func (l LockLevel) String() string {
+	switch l {
+	case LockNone:
+		return "NONE"
+	case LockShared:
+		return "SHARED"
+	case LockReserved:
+		return "RESERVED"
+	case LockPending:
+		return "PENDING"
+	case LockExclusive:
+		return "EXCLUSIVE"
+	}
+	return fmt.Sprintf("LockLevel(%d)", int(l))
+}
+
 // SyncFlags are the SQLITE_SYNC_* bits.
 type SyncFlags int
 

@@ -43,8 +43,9 @@ type Connector struct{ cfg *config }
 // Option adjusts a Connector.
 type Option func(*config) error
 
-// WithBackend stores the database called name in b (instead of what the DSN
-// says).
+// WithBackend stores the database called name in b, instead of the file
+// and backend the DSN names: the DSN's other parameters still apply (pass
+// "" when it has none).
 func WithBackend(b backend.Backend, name string) Option {
 	return func(c *config) error {
 		if b == nil || name == "" {
@@ -94,7 +95,8 @@ func WithRawValues() Option {
 // canister's (Conn.Instructions, and with the stable backend its Stats per
 // message), and a statement that passes limit instructions (0: the
 // platform's 40 billion of an update message) stops with an error wrapping
-// ErrBudget. The metered module runs some 15 to 25 % slower.
+// ErrBudget. The metered module runs some 25 % slower
+// (13 to 38 % on the benchmark's workloads: backend/stable/README.md).
 func WithMetering(limit uint64) Option {
 	return func(c *config) error {
 		c.metered = true

@@ -11,10 +11,11 @@ type ErrorCode = sqlite.ErrorCode
 // target: errors.Is(err, driver.ErrConstraintUnique).
 type ExtendedErrorCode = sqlite.ExtendedErrorCode
 
-// Error is an error reported by SQLite: its primary and extended codes,
-// its message, the offset in the SQL text it blames (Offset, -1 for none)
-// and, for I/O, full-storage and cannot-open errors, what the backend said
-// (Cause, which errors.Is and errors.As look into).
+// Error is an error reported by SQLite, a struct with the fields Code
+// (the primary result code), ExtendedCode, Message (SQLite's), Offset (the
+// byte offset in the SQL text of what SQLite blames, -1 for none) and
+// Cause (for I/O, full-storage and cannot-open errors, what the backend
+// said; errors.Is and errors.As look into it).
 type Error = sqlite.Error
 
 // Primary result codes.

@@ -162,7 +162,7 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 }
 
 type volume struct {
-	*shm.Handle   // WAL index
+	*shm.Handle           // WAL index
 	wal           *gather // the WAL's writes, gathered to the end of each commit; nil for any other file
 	b             *Backend
 	in            *inode

@@ -71,4 +71,4 @@ func BenchmarkOursHeap(b *testing.B)          { workload.Run(b, heapDrv) }
 func BenchmarkOursStable(b *testing.B)        { workload.Run(b, stableDrv) }
 func BenchmarkOursStableMetered(b *testing.B) { workload.Run(b, stableMeteredDrv) }
 
-func TestChild(t *testing.T) { workload.Child(t, file, heapDrv, stableDrv) }
+func TestChild(t *testing.T) { workload.Child(t, file, heapDrv, stableDrv, stableMeteredDrv) }

@@ -19,7 +19,7 @@ type result struct {
 func runShell(t *testing.T, script string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := runMain(args, strings.NewReader(script), &out, &errOut)
+	code := Run(args, strings.NewReader(script), &out, &errOut)
 	return result{out.String(), errOut.String(), code}
 }
 

@@ -59,12 +59,12 @@ import (
 // Main runs the shell on the process's arguments and standard streams,
 // and exits.
 func Main() {
-	os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // runMain runs the shell and returns the exit status: 0, 1 after an
 // error, or SQLite's result code when an SQL argument failed.
-func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "image" {
 		if err := runImage(args[1:], stdout); err != nil {
 			fmt.Fprintln(stderr, "stablesqlite:", err)
