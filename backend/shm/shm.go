@@ -26,6 +26,7 @@ type File struct {
 	mu      sync.Mutex
 	regions [][]byte
 	gens    []uint64 // per region: bumped by every publish that changed it
+	epoch   uint64   // bumped by Reset
 	users   int
 	shared  [NLocks]int
 	excl    [NLocks]*Handle
@@ -38,6 +39,7 @@ type Handle struct {
 	mapped   bool
 	shadows  [][]byte // what this handle last synced, per region
 	seen     []uint64 // the region generation the shadow reflects
+	epoch    uint64   // the File's epoch the shadows belong to
 	shared   uint8    // lock slots held shared
 	excl     uint8    // lock slots held exclusive
 	mayWrite bool     // an exclusive lock was held since the last publish
@@ -99,6 +101,11 @@ func (h *Handle) ShmSync(region int, private []byte, publish, receive bool) {
 	if region >= len(f.regions) || region >= len(h.shadows) || len(private) != len(f.regions[region]) {
 		return
 	}
+	if h.epoch != f.epoch {
+		// The File was reset: what this handle synced before is void.
+		clear(h.shadows)
+		h.epoch = f.epoch
+	}
 	shared := f.regions[region]
 	shadow := h.shadows[region]
 	if shadow == nil {
@@ -142,6 +149,24 @@ func publishDiff(src, shadow, dst []byte) bool {
 		}
 	}
 	return changed
+}
+
+// Reset zeroes the shared regions, as if no connection had ever built the
+// index: each handle's next sync takes the zeros into its private copy
+// (dropping what it had not published), and SQLite rebuilds the index from
+// the WAL. A backend calls it when the WAL lost writes the index may list.
+// Locks are kept.
+func (f *File) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.regions) == 0 {
+		return
+	}
+	for i := range f.regions {
+		clear(f.regions[i])
+		f.gens[i]++
+	}
+	f.epoch++
 }
 
 // ShmLock implements backend.SharedMemory, with the rules of os_unix.c's

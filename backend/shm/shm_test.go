@@ -101,3 +101,39 @@ func TestSync(t *testing.T) {
 		t.Fatal("the regions outlived their last user")
 	}
 }
+
+// After Reset every handle's next sync gives it zeros, the state of an
+// index no connection has built, whatever it had synced or changed before.
+func TestReset(t *testing.T) {
+	const size = 32768
+	var f File
+	a, b := f.NewHandle(), f.NewHandle()
+	pa, pb := make([]byte, size), make([]byte, size)
+	for _, h := range []*Handle{a, b} {
+		if ok, err := h.ShmMap(0, size, true); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	a.ShmSync(0, pa, false, true)
+	b.ShmSync(0, pb, false, true)
+	if err := a.ShmLock(0, 1, backend.ShmLock|backend.ShmExclusive); err != nil {
+		t.Fatal(err)
+	}
+	pa[10] = 1
+	a.ShmSync(0, pa, true, true) // published
+	b.ShmSync(0, pb, false, true)
+	pa[20] = 2 // not yet published
+	f.Reset()
+	a.ShmSync(0, pa, true, true)
+	b.ShmSync(0, pb, false, true)
+	if pa[10] != 0 || pa[20] != 0 || pb[10] != 0 {
+		t.Fatalf("after Reset: a %d %d, b %d", pa[10], pa[20], pb[10])
+	}
+	// Publishing works as before.
+	pa[30] = 3
+	a.ShmSync(0, pa, true, false)
+	b.ShmSync(0, pb, false, true)
+	if pb[30] != 3 {
+		t.Fatal("a change published after Reset did not reach b")
+	}
+}
