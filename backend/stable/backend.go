@@ -272,12 +272,19 @@ func (b *Backend) apply(writes []Write) error {
 }
 
 // revert drops every uncommitted change and ends the message as trapped.
+// The WAL indexes are reset too: one may already list frames of a WAL
+// write that is now dropped (in WAL mode at synchronous=NORMAL a
+// transaction reaches the memory only after SQLite has indexed its
+// frames), and every connection then rebuilds it from the WAL as it is.
 func (b *Backend) revert() {
 	b.work, b.workSize = b.dir.clone(), b.size
 	clear(b.overlay)
 	b.dirDirty = false
 	b.sp = nil
 	b.meter.end(false, true)
+	for _, of := range b.open {
+		of.shm.Reset()
+	}
 }
 
 // BeginMessage opens an explicit message: the commit points of every
@@ -744,17 +751,20 @@ func (v *volume) Lock(level backend.LockLevel) error { return v.lock.Lock(level)
 
 // Unlock from a write lock is a commit point (for writes SQLite made
 // without syncing, as with synchronous=OFF); the end of any transaction
-// ends the implicit message.
+// ends the implicit message. The lock is released even when the commit
+// fails (its writes are dropped): SQLite counts it released either way,
+// and a lock kept would shut every other connection out for good.
 func (v *volume) Unlock(level backend.LockLevel) error {
+	var err error
 	if held := v.lock.Level(); held > backend.LockShared || held > level && level == backend.LockNone {
 		v.b.mu.Lock()
-		err := v.b.commitPoint()
+		err = v.b.commitPoint()
 		v.b.mu.Unlock()
-		if err != nil {
-			return err
-		}
 	}
-	return v.lock.Unlock(level)
+	if uerr := v.lock.Unlock(level); err == nil {
+		err = uerr
+	}
+	return err
 }
 
 func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }

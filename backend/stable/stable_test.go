@@ -445,3 +445,57 @@ func FuzzFiles(f *testing.F) {
 		}
 	})
 }
+
+// failingMemory fails every Apply while fail is set.
+type failingMemory struct {
+	Memory
+	fail bool
+}
+
+var errApply = errors.New("test: apply failed")
+
+func (m *failingMemory) Apply(size uint64, writes []Write) error {
+	if m.fail {
+		return errApply
+	}
+	return m.Memory.(Atomic).Apply(size, writes)
+}
+
+// A commit that fails when a write lock is released drops the writes, and
+// the lock is released all the same: SQLite counts it as released, and a
+// lock kept shut every other connection out for good.
+func TestUnlockReleasesAfterFailedCommit(t *testing.T) {
+	mem := &failingMemory{Memory: NewMemory(0)}
+	b, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := backend.OpenCreate | backend.OpenReadWrite | backend.OpenMainDB
+	v1, _, _ := b.Open("main.db", flags)
+	v2, _, _ := b.Open("main.db", flags)
+	for _, l := range []backend.LockLevel{backend.LockShared, backend.LockReserved, backend.LockExclusive} {
+		if err := v1.Lock(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v1.WriteAt([]byte("lost"), 0); err != nil {
+		t.Fatal(err)
+	}
+	mem.fail = true
+	if err := v1.Unlock(backend.LockShared); !errors.Is(err, errApply) {
+		t.Fatalf("Unlock with a failing commit: %v", err)
+	}
+	mem.fail = false
+	if held, _ := v2.CheckReserved(); held {
+		t.Fatal("the write lock is still held after its Unlock failed")
+	}
+	if err := v2.Lock(backend.LockShared); err != nil {
+		t.Fatal(err)
+	}
+	if err := v2.Lock(backend.LockReserved); err != nil {
+		t.Fatalf("another volume cannot write: %v", err)
+	}
+	if size, _ := v2.Size(); size != 0 {
+		t.Fatalf("the failed commit's write is there: size %d", size)
+	}
+}
