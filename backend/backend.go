@@ -154,6 +154,16 @@ type AtomicBatcher interface {
 	RollbackAtomicWrite() error
 }
 
+// Committer is implemented by volumes that hold writes back: SQLite calls
+// CommitPhaseTwo on the main database once a transaction's writes are all
+// done, in every journal mode, synchronous setting and locking mode (it is
+// the only call that ends every transaction: with synchronous=OFF, or WAL
+// at NORMAL, no sync does), and before COMMIT returns, which then fails
+// with CommitPhaseTwo's error.
+type Committer interface {
+	CommitPhaseTwo() error
+}
+
 // PragmaDefaulter is implemented by backends that want every connection on
 // them to start with some pragmas (run before the user's own).
 type PragmaDefaulter interface {

@@ -83,6 +83,10 @@ static int ssFileControl(sqlite3_file *f, int op, void *pArg){
     case SQLITE_FCNTL_BEGIN_ATOMIC_WRITE:
     case SQLITE_FCNTL_COMMIT_ATOMIC_WRITE:
     case SQLITE_FCNTL_ROLLBACK_ATOMIC_WRITE:
+    /* Sent to the main database once a transaction's writes are done, in
+    ** every journal mode and synchronous setting (its error is COMMIT's):
+    ** a backend that holds writes back lands them here. */
+    case SQLITE_FCNTL_COMMIT_PHASETWO:
       return ss_host_control(((ssFile*)f)->h, op, 0);
   }
   return SQLITE_NOTFOUND;

@@ -50,6 +50,7 @@ const (
 // SQLite file-control opcodes that reach the host.
 const (
 	fcntlSizeHint            = 5
+	fcntlCommitPhaseTwo      = 22
 	fcntlBeginAtomicWrite    = 31
 	fcntlCommitAtomicWrite   = 32
 	fcntlRollbackAtomicWrite = 33
@@ -343,6 +344,11 @@ func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 	case fcntlSizeHint:
 		if h, ok := v.(backend.SizeHinter); ok {
 			ret(stack, e.rc(h.SizeHint(arg), rcIOErrTruncate))
+			return
+		}
+	case fcntlCommitPhaseTwo:
+		if c, ok := v.(backend.Committer); ok {
+			ret(stack, e.rc(c.CommitPhaseTwo(), rcIOErrCommitAtom))
 			return
 		}
 	case fcntlBeginAtomicWrite, fcntlCommitAtomicWrite, fcntlRollbackAtomicWrite:

@@ -767,6 +767,18 @@ func (v *volume) Unlock(level backend.LockLevel) error {
 	return err
 }
 
+// CommitPhaseTwo is a commit point: SQLite has finished a transaction.
+// Nothing else ends every transaction (with synchronous=OFF, or in WAL mode
+// at NORMAL, SQLite does not sync, and in exclusive locking mode or WAL
+// mode it does not unlock), so without it a COMMIT could return while its
+// writes were still in the overlay, and an image lost them with the
+// process.
+func (v *volume) CommitPhaseTwo() error {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	return v.b.commitPoint()
+}
+
 func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
 func (v *volume) DeviceCharacteristics() backend.IOCap {
