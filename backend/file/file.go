@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/fsys"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
 	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
@@ -26,6 +27,7 @@ import (
 // Backend opens files in the operating system's file system. Names are
 // paths; relative paths are resolved against the working directory at open.
 type Backend struct {
+	fs     fsys.FS
 	mu     sync.Mutex
 	inodes map[fileID]*inode
 }
@@ -36,8 +38,12 @@ var Default = New()
 // New returns a file backend. Handles of the same file opened through two
 // different Backend values do not see each other's locks within the process,
 // so a program should use one (Default) for all of its connections.
-func New() *Backend {
-	return &Backend{inodes: make(map[fileID]*inode)}
+func New() *Backend { return NewFS(fsys.OS) }
+
+// NewFS returns a file backend whose files are in fs. Over a file system
+// other than fsys.OS, locks exclude this process's connections only.
+func NewFS(fs fsys.FS) *Backend {
+	return &Backend{fs: fs, inodes: make(map[fileID]*inode)}
 }
 
 // inode is the state shared by every handle on one file.
@@ -47,7 +53,7 @@ type inode struct {
 	lock     locking.File
 	writable bool // lock.OS goes through a descriptor open for writing
 	refs     int
-	files    []*os.File // every descriptor opened on it, closed with the last handle
+	files    []fsys.File // every descriptor opened on it, closed with the last handle
 }
 
 // Open implements backend.Backend.
@@ -65,20 +71,26 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	if flags&backend.OpenExclusive != 0 {
 		osFlags |= os.O_EXCL
 	}
-	f, err := os.OpenFile(name, osFlags, 0o644)
+	f, err := b.fs.OpenFile(name, osFlags, 0o644)
 	if err != nil && osFlags&os.O_RDWR != 0 && errors.Is(err, fs.ErrPermission) && flags&backend.OpenMainDB != 0 {
 		// As SQLite does: a database that cannot be written opens read-only.
 		osFlags = os.O_RDONLY
-		f, err = os.OpenFile(name, osFlags, 0)
+		f, err = b.fs.OpenFile(name, osFlags, 0)
 		flags = flags&^(backend.OpenReadWrite|backend.OpenCreate) | backend.OpenReadOnly
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w: %w", backend.ErrNotFound, err)
 		}
-		return nil, 0, err
+		return nil, 0, backend.OutOfSpace(err)
 	}
-	id, err := idOf(f)
+	osf, isOS := f.(*os.File)
+	id := fileID{path: name}
+	if isOS {
+		id, err = idOf(osf)
+	} else if abs, aerr := filepath.Abs(name); aerr == nil {
+		id.path = abs
+	}
 	if err != nil {
 		f.Close()
 		return nil, 0, err
@@ -87,14 +99,16 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	in := b.inodes[id]
 	if in == nil {
 		in = &inode{id: id}
-		in.lock.OS = newOSLock(f)
-		in.shm.Attach, in.shm.Detach = shmGuard(name)
+		if isOS {
+			in.lock.OS = newOSLock(osf)
+			in.shm.Attach, in.shm.Detach = shmGuard(name)
+		}
 		b.inodes[id] = in
 	}
 	if !in.writable && osFlags&os.O_RDWR != 0 {
 		// fcntl write locks need a descriptor open for writing.
-		if w, ok := in.lock.OS.(interface{ useWritable(*os.File) }); ok {
-			w.useWritable(f)
+		if w, ok := in.lock.OS.(interface{ useWritable(*os.File) }); ok && isOS {
+			w.useWritable(osf)
 		}
 		in.writable = true
 	}
@@ -109,30 +123,21 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 
 // Delete implements backend.Backend.
 func (b *Backend) Delete(name string, syncDir bool) error {
-	if err := os.Remove(name); err != nil {
+	if err := b.fs.Remove(name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %w", backend.ErrNotFound, err)
 		}
 		return err
 	}
 	if syncDir {
-		return syncDirOf(name)
+		return b.fs.SyncDir(filepath.Dir(name))
 	}
 	return nil
 }
 
-func syncDirOf(name string) error {
-	d, err := os.Open(filepath.Dir(name))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // Access implements backend.Backend.
 func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
-	st, err := os.Stat(name)
+	st, err := b.fs.Stat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -145,17 +150,26 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 		// empty leftover journal is not hot.
 		return !st.Mode().IsRegular() || st.Size() > 0, nil
 	case backend.AccessReadWrite:
-		return canAccess(name, true), nil
+		return b.canAccess(name, st, true), nil
 	default:
-		return canAccess(name, false), nil
+		return b.canAccess(name, st, false), nil
 	}
+}
+
+// canAccess asks the operating system (which knows the process's
+// credentials) or, for another file system, the permission bits.
+func (b *Backend) canAccess(name string, st fs.FileInfo, write bool) bool {
+	if b.fs == fsys.OS {
+		return canAccess(name, write)
+	}
+	return !write || st.Mode().Perm()&0o200 != 0
 }
 
 type volume struct {
 	*shm.Handle   // WAL index
 	b             *Backend
 	in            *inode
-	f             *os.File
+	f             fsys.File
 	lock          *locking.Lock
 	name          string
 	readOnly      bool
@@ -197,7 +211,7 @@ func (v *volume) Truncate(size int64) error {
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
-	return backend.OutOfSpace(dataSync(v.f, flags&backend.SyncDataOnly != 0))
+	return backend.OutOfSpace(v.f.Sync())
 }
 
 func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
@@ -218,7 +232,7 @@ func (v *volume) Close() error {
 	v.closed = true
 	err := v.lock.Unlock(backend.LockNone)
 	if v.deleteOnClose {
-		os.Remove(v.name)
+		v.b.fs.Remove(v.name)
 	}
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/backendtest"
 	"github.com/stablesqlite/stablesqlite/backend/file"
+	"github.com/stablesqlite/stablesqlite/internal/crashfs"
 )
 
 func TestConformance(t *testing.T) {
@@ -216,4 +217,13 @@ func TestCrossProcessLocks(t *testing.T) {
 	child("close", "ok")
 	lock(backend.LockReserved, nil)
 	lock(backend.LockExclusive, nil)
+}
+
+// The backend over another file system (here crashfs's, in memory) passes
+// the same kit: the seam the crash tests use is the whole of what the
+// backend needs.
+func TestConformanceOverFS(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) (backend.Backend, func(string) string) {
+		return file.NewFS(crashfs.New()), func(base string) string { return "/db/" + base }
+	})
 }

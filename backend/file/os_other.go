@@ -4,6 +4,7 @@ package file
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/stablesqlite/stablesqlite/backend/locking"
 )
@@ -12,7 +13,10 @@ import (
 // offers no inode numbers.
 type fileID struct{ path string }
 
-func idOf(f *os.File) (fileID, error) { return fileID{f.Name()}, nil }
+func idOf(f *os.File) (fileID, error) {
+	abs, err := filepath.Abs(f.Name())
+	return fileID{abs}, err
+}
 
 // Without POSIX locks only the handles of this process exclude each other.
 func newOSLock(*os.File) locking.OS { return nil }
@@ -24,8 +28,6 @@ func canAccess(name string, write bool) bool {
 	}
 	return !write || st.Mode().Perm()&0o200 != 0
 }
-
-func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
 // shmGuard: without POSIX locks, WAL is safe among this process's
 // connections only.
