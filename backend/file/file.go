@@ -8,6 +8,11 @@
 // rollback-journal modes. Because POSIX locks belong to the process and are
 // dropped when any descriptor of the file is closed, the descriptors of a
 // file are kept until its last handle closes, as os_unix.c does.
+//
+// Durability follows os_unix.c too: every write reaches the operating
+// system before WriteAt returns, Sync is fsync, and the first Sync of a
+// journal or WAL the backend created also syncs its directory, so that the
+// file's name survives a power cut with its content.
 package file
 
 import (
@@ -117,7 +122,8 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	b.mu.Unlock()
 	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), Handle: in.shm.NewHandle(), name: name,
 		readOnly:      flags&backend.OpenReadWrite == 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
+		deleteOnClose: flags&backend.OpenDeleteOnClose != 0,
+		syncDir:       flags&backend.OpenCreate != 0 && flags&(backend.OpenMainJournal|backend.OpenSuperJournal|backend.OpenWAL) != 0}
 	return v, flags, nil
 }
 
@@ -174,6 +180,7 @@ type volume struct {
 	name          string
 	readOnly      bool
 	deleteOnClose bool
+	syncDir       bool // the first Sync also syncs the directory (a journal or WAL opened to be created)
 	closed        bool
 }
 
@@ -211,7 +218,18 @@ func (v *volume) Truncate(size int64) error {
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
-	return backend.OutOfSpace(v.f.Sync())
+	if err := v.f.Sync(); err != nil {
+		return backend.OutOfSpace(err)
+	}
+	if v.syncDir {
+		// As os_unix.c: a journal's name is durable before the database is
+		// changed under it, or a power cut could lose a hot journal.
+		if err := v.b.fs.SyncDir(filepath.Dir(v.name)); err != nil {
+			return err
+		}
+		v.syncDir = false
+	}
+	return nil
 }
 
 func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }

@@ -227,3 +227,25 @@ func TestConformanceOverFS(t *testing.T) {
 		return file.NewFS(crashfs.New()), func(base string) string { return "/db/" + base }
 	})
 }
+
+// As os_unix.c does, the first Sync of a journal the backend created syncs
+// its directory: the journal's name then survives a power cut with its
+// content, and a transaction cut short can still be rolled back.
+func TestJournalNameSurvivesPowerCut(t *testing.T) {
+	fsys := crashfs.New()
+	b := file.NewFS(fsys)
+	j, _, err := b.Open("/db/x.db-journal", backend.OpenReadWrite|backend.OpenCreate|backend.OpenMainJournal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.WriteAt([]byte("journal"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Sync(backend.SyncFull); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fsys.Crash(crashfs.DropUnsynced, nil).Stat("/db/x.db-journal"); err != nil {
+		t.Fatalf("after a power cut, the synced journal: %v", err)
+	}
+}
