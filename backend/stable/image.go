@@ -10,10 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/fsys"
 )
 
 // Image is a Memory persisted in an ordinary file, so that it survives
@@ -41,10 +41,10 @@ import (
 type Image struct {
 	mu   sync.Mutex
 	path string
-	f    *os.File // the image
-	log  *os.File // the redo log
-	size uint64   // pages
-	max  uint64   // pages
+	f    fsys.File // the image
+	log  fsys.File // the redo log
+	size uint64    // pages
+	max  uint64    // pages
 	// err, once set, makes every later call fail: an Apply was interrupted
 	// after its log became durable (or a sync failed), and only reopening,
 	// which replays the log, restores a known state.
@@ -80,15 +80,21 @@ var errImageClosed = fmt.Errorf("stable: image: %w", os.ErrClosed)
 // pages is refused. An existing image larger than maxPages opens, but
 // cannot grow.
 func OpenImage(path string, maxPages uint64) (*Image, error) {
+	return OpenImageFS(fsys.OS, path, maxPages)
+}
+
+// OpenImageFS is OpenImage on the file system fs. Over a file system other
+// than fsys.OS, nothing keeps another process from opening the image too.
+func OpenImageFS(fs fsys.FS, path string, maxPages uint64) (*Image, error) {
 	if maxPages == 0 {
 		maxPages = DefaultMaxPages
 	}
 	// Byte offsets must fit in an int64 (os.File's offsets).
 	maxPages = min(maxPages, math.MaxInt64/PageSize)
 
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := fs.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("stable: open image: %w", err)
+		return nil, backend.OutOfSpace(fmt.Errorf("stable: open image: %w", err))
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -99,26 +105,30 @@ func OpenImage(path string, maxPages uint64) (*Image, error) {
 		f.Close()
 		return nil, fmt.Errorf("stable: open image %s: not a regular file", path)
 	}
-	if err := lockExclusive(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stable: open image %s: %w", path, err)
+	if osf, ok := f.(*os.File); ok {
+		if err := lockExclusive(osf); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("stable: open image %s: %w", path, err)
+		}
 	}
 	if n := st.Size(); n%PageSize != 0 {
 		f.Close()
 		return nil, fmt.Errorf("stable: open image %s: length %d is not a whole number of %d-byte pages: truncated or not a stable image",
 			path, n, PageSize)
 	}
-	log, err := os.OpenFile(path+"-redo", os.O_RDWR|os.O_CREATE, 0o666)
+	log, err := fs.OpenFile(path+"-redo", os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("stable: open image redo log: %w", err)
+		return nil, backend.OutOfSpace(fmt.Errorf("stable: open image redo log: %w", err))
 	}
 	im := &Image{path: path, f: f, log: log, size: uint64(st.Size()) / PageSize, max: maxPages}
 	// Make the directory entries of both files durable (they may just
 	// have been created): a log that vanished in a crash with its name
 	// would lose a committed Apply.
-	err = syncDir(filepath.Dir(path))
-	if err == nil {
+	dir := filepath.Dir(path)
+	if err = fs.SyncDir(dir); err != nil {
+		err = fmt.Errorf("stable: sync directory %s: %w", dir, err)
+	} else {
 		// A redo log that cannot be replayed (a full disk, say) fails the
 		// open and stays for the next one: opening the image half-written
 		// would let the next write empty the log and make the damage
@@ -131,22 +141,6 @@ func OpenImage(path string, maxPages uint64) (*Image, error) {
 		return nil, backend.OutOfSpace(err)
 	}
 	return im, nil
-}
-
-// syncDir fsyncs a directory, where the platform allows it.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("stable: sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("stable: sync directory %s: %w", dir, err)
-	}
-	return nil
 }
 
 // usable reports why the image cannot be used, if it cannot.
