@@ -308,6 +308,16 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 		return nil
 	}
 
+	// 0. Room in the image for every write, taken first: on a full disk
+	// the Apply then fails here, touching nothing, instead of once its log
+	// is durable (the image would refuse use until reopened, and could not
+	// be reopened until there was room to replay the log).
+	for _, w := range writes {
+		if err := allocate(im.f, int64(w.Off), int64(len(w.Data))); err != nil {
+			return fmt.Errorf("stable: reserve space in image %s: %w", im.path, err)
+		}
+	}
+
 	// 1. The log, made durable.
 	if err := im.writeLog(newSize, writes); err != nil {
 		return im.abandonLog(fmt.Errorf("stable: write image redo log %s: %w", im.path, err))
