@@ -111,10 +111,14 @@ func OpenImageFS(fs fsys.FS, path string, maxPages uint64) (*Image, error) {
 			return nil, fmt.Errorf("stable: open image %s: %w", path, err)
 		}
 	}
+	// A length that is not a whole number of pages is refused, unless a
+	// redo log is there to mend it: a power cut in an Apply can leave the
+	// writes past the old end without the growth.
 	if n := st.Size(); n%PageSize != 0 {
-		f.Close()
-		return nil, fmt.Errorf("stable: open image %s: length %d is not a whole number of %d-byte pages: truncated or not a stable image",
-			path, n, PageSize)
+		if rst, err := fs.Stat(path + "-redo"); err != nil || rst.Size() == 0 {
+			f.Close()
+			return nil, errLength(path, n)
+		}
 	}
 	log, err := fs.OpenFile(path+"-redo", os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
@@ -135,12 +139,22 @@ func OpenImageFS(fs fsys.FS, path string, maxPages uint64) (*Image, error) {
 		// permanent.
 		err = im.recover()
 	}
+	if err == nil {
+		if st, err = f.Stat(); err == nil && st.Size()%PageSize != 0 {
+			err = errLength(path, st.Size()) // the log did not mend it
+		}
+	}
 	if err != nil {
 		f.Close()
 		log.Close()
 		return nil, backend.OutOfSpace(err)
 	}
 	return im, nil
+}
+
+func errLength(path string, n int64) error {
+	return fmt.Errorf("stable: open image %s: length %d is not a whole number of %d-byte pages: truncated or not a stable image",
+		path, n, PageSize)
 }
 
 // usable reports why the image cannot be used, if it cannot.
@@ -553,7 +567,7 @@ func (im *Image) recover() error {
 // replay performs a checked redo log on the image, syncs it and empties
 // the log.
 func (im *Image) replay(l redoLog) error {
-	if l.size > im.size {
+	if l.size >= im.size { // also mends a torn length (see OpenImageFS)
 		if err := im.f.Truncate(int64(l.size) * PageSize); err != nil {
 			return err
 		}
