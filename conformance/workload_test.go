@@ -23,8 +23,8 @@ func long() bool { return os.Getenv("STABLESQLITE_LONG") != "" }
 //
 // The rows of table t have payloads from a few bytes to several pages
 // (overflow chains), updated and deleted as the sequence goes on; every
-// 40th transaction inserts enough to overflow a small page cache, so that
-// SQLite writes to the database before COMMIT. Table meta holds the number
+// 40th transaction (by default) inserts enough to overflow a small page
+// cache, so that SQLite writes to the database before COMMIT. Table meta holds the number
 // of the last transaction applied.
 type workload struct {
 	txns   [][]wop     // txns[i-1] is transaction i
@@ -40,8 +40,11 @@ type wop struct {
 	update  bool
 }
 
-// newWorkload makes n transactions from seed.
-func newWorkload(n int, seed uint64) *workload {
+// newWorkload makes n transactions from seed, every 40th a large one.
+func newWorkload(n int, seed uint64) *workload { return newWorkloadBig(n, seed, 40) }
+
+// newWorkloadBig makes n transactions from seed, every big-th a large one.
+func newWorkloadBig(n int, seed uint64, big int) *workload {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	w := &workload{states: make([][2]uint64, 1, n+1)}
 	rows := map[int64]wop{} // the model: id → the op that wrote it
@@ -69,7 +72,7 @@ func newWorkload(n int, seed uint64) *workload {
 	for i := 1; i <= n; i++ {
 		var tx []wop
 		inserts := 1 + rng.IntN(4)
-		if i%40 == 0 {
+		if i%big == 0 {
 			inserts = 60
 		}
 		for range inserts {
