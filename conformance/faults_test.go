@@ -143,19 +143,29 @@ func (s *imageStore) faulty(p *faults.Plan) (backend.Backend, func() error, erro
 }
 func (s *imageStore) clean() (backend.Backend, func() error, error) { return s.open(fsys.OS) }
 
-// faultDB opens the target's database on b.
-func faultDB(tg faultTarget, b backend.Backend, name string) (*sql.DB, error) {
+// faultOptions are the connector options of the target's database on b.
+func faultOptions(tg faultTarget, b backend.Backend, name string) []driver.Option {
 	opts := []driver.Option{driver.WithBackend(b, name), driver.WithPragma("cache_size=16")}
 	for _, q := range tg.pragmas {
 		opts = append(opts, driver.WithPragma(q))
 	}
-	c, err := driver.NewConnector(":memory:", opts...)
+	return opts
+}
+
+// sqlOpenDB opens a pool of one connection.
+func sqlOpenDB(c *driver.Connector) *sql.DB {
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
+	return db
+}
+
+// faultDB opens the target's database on b.
+func faultDB(tg faultTarget, b backend.Backend, name string) (*sql.DB, error) {
+	c, err := driver.NewConnector(":memory:", faultOptions(tg, b, name)...)
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(c)
-	db.SetMaxOpenConns(1)
-	return db, nil
+	return sqlOpenDB(c), nil
 }
 
 // faultWorkload: three small transactions before the one that meets the
