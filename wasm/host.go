@@ -243,7 +243,10 @@ func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rcIOErrWrite)
 		return
 	}
-	_, err := v.WriteAt(buf, off)
+	wrote, err := v.WriteAt(buf, off)
+	if err == nil && wrote < len(buf) {
+		err = io.ErrShortWrite // io.WriterAt forbids it; a backend that does it lost bytes
+	}
 	ret(stack, e.rc(err, rcIOErrWrite))
 }
 
