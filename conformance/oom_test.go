@@ -138,6 +138,15 @@ func TestOutOfMemory(t *testing.T) {
 					}
 				}
 			}
+			// Past SQLite's largest value (SQLITE_MAX_LENGTH): TOOBIG, at
+			// any memory limit.
+			var b []byte
+			tally.cases++
+			if err := db.QueryRowContext(ctx, "select zeroblob(1000000001)").Scan(&b); !errors.Is(err, driver.ErrTooBig) {
+				t.Errorf("a blob past SQLite's length limit: %v, want SQLITE_TOOBIG", err)
+			} else {
+				tally.toobig++
+			}
 			if n, err := queryInt(ctx, db, "select count(*) from big"); err != nil || n != int64(inserted) {
 				t.Errorf("%d rows inserted, %d inserts succeeded (%v)", n, inserted, err)
 			}
