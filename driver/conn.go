@@ -135,7 +135,7 @@ func (c *Conn) error(ctx context.Context, rc int32) error {
 	e.Offset = c.inst.ErrorOffset(c.db)
 	switch e.Code {
 	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly:
-		e.Cause = c.inst.BackendError()
+		e.Cause = c.inst.BackendError(code)
 	}
 	return e
 }

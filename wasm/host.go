@@ -60,10 +60,11 @@ const (
 // I/O error of the operation at hand) and keeps the error, so that the
 // driver can tell the user what the backend said.
 func (e *env) rc(err error, ioerr int32) int32 {
+	rc := rcFor(err, ioerr)
 	if err != nil {
-		e.lastErr = err
+		e.lastErr, e.lastRC = err, rc
 	}
-	return rcFor(err, ioerr)
+	return rc
 }
 
 // rcFor maps a backend error to a SQLite result code.
@@ -168,12 +169,12 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 		v, granted, err = b.Open(name, flags)
 	}
 	if err != nil {
-		e.lastErr = err
+		rc := int32(rcCantOpen)
 		if errors.Is(err, backend.ErrFull) {
-			ret(stack, rcFull)
-		} else {
-			ret(stack, rcCantOpen)
+			rc = rcFull
 		}
+		e.lastErr, e.lastRC = err, rc
+		ret(stack, rc)
 		return
 	}
 	iocap, sector := uint32(0), uint32(4096)

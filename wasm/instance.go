@@ -36,6 +36,7 @@ type env struct {
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
 	lastErr   error         // the last error a backend returned
+	lastRC    int32         // the result code it was reported to SQLite as
 }
 
 // shmMapping is where a guest keeps its copies of the shm regions of one
@@ -256,8 +257,15 @@ func (i *Instance) Close() error {
 }
 
 // BackendError returns the last error a backend returned to SQLite since
-// the last Watch, which says more than SQLite's result code.
-func (i *Instance) BackendError() error { return i.env.lastErr }
+// the last Watch, which says more than SQLite's result code rc, if it was
+// reported to SQLite with rc's primary code: an error SQLite got past (a
+// busy lock its busy handler waited out) is not the cause of another.
+func (i *Instance) BackendError(rc int32) error {
+	if i.env.lastErr == nil || i.env.lastRC&0xff != rc&0xff {
+		return nil
+	}
+	return i.env.lastErr
+}
 
 // Backend returns the instance's backend.
 func (i *Instance) Backend() backend.Backend { return i.env.backend }
