@@ -70,6 +70,12 @@ var imageCrashAfter func(step string) bool
 
 var errSimulatedCrash = errors.New("stable: simulated crash")
 
+// ErrReopen is wrapped in the errors of an Image that an Apply left in an
+// unknown state: its redo log is durable, but the image could not be
+// written even on a second try. Every call fails until the image is opened
+// again, which finishes the Apply.
+var ErrReopen = errors.New("reopen to recover")
+
 // errImageClosed is returned by the methods of a closed Image.
 var errImageClosed = fmt.Errorf("stable: image: %w", os.ErrClosed)
 
@@ -297,8 +303,9 @@ func crashAfter(step string) bool {
 // none or all of it. It fails with ErrGrow if size passes the maximum and
 // with ErrOutOfBounds if a write passes the new size, touching nothing.
 //
-// If Apply fails once its log is durable, the Image refuses further use;
-// reopening it finishes the Apply.
+// If writing the image fails once the log is durable, Apply does it again
+// from the log; if that fails too, the Image refuses further use (errors
+// wrap ErrReopen), and reopening it finishes the Apply.
 func (im *Image) Apply(size uint64, writes []Write) error {
 	im.mu.Lock()
 	defer im.mu.Unlock()
@@ -348,28 +355,19 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 		return errSimulatedCrash
 	}
 
-	// 2. The image. From here on, a failure leaves the Apply to be
-	// finished by the next OpenImage.
-	fail := func(what string, err error) error {
-		im.err = fmt.Errorf("stable: %s image %s (reopen to recover): %w", what, im.path, err)
-		return im.err
-	}
-	if newSize > im.size {
-		if err := im.f.Truncate(int64(newSize) * PageSize); err != nil {
-			return fail("grow", err)
+	// 2. The image. A failure is retried once from the durable log (the
+	// data written again, not only the sync: after a failed fsync the
+	// cache cannot be trusted); if that fails too, the Apply is left for
+	// the next OpenImage to finish.
+	if what, err := im.writeImage(newSize, writes); err != nil {
+		if err == errSimulatedCrash {
+			im.err = err
+			return err
 		}
-	}
-	for _, w := range writes {
-		if _, err := im.f.WriteAt(w.Data, int64(w.Off)); err != nil {
-			return fail("write", err)
+		if rerr := im.redoFromLog(); rerr != nil {
+			im.err = fmt.Errorf("stable: %s image %s: %w: %w (and replaying its redo log: %v)", what, im.path, ErrReopen, err, rerr)
+			return im.err
 		}
-	}
-	if crashAfter("image-written") {
-		im.err = errSimulatedCrash
-		return errSimulatedCrash
-	}
-	if err := im.f.Sync(); err != nil {
-		return fail("sync", err)
 	}
 	if crashAfter("image-synced") {
 		im.err = errSimulatedCrash
@@ -377,11 +375,46 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 	}
 	im.size = newSize
 
-	// 3. Empty the log.
-	if err := im.emptyLog(); err != nil {
-		return fail("empty redo log of", err)
-	}
+	// 3. Empty the log. If that fails, the Apply is done all the same: the
+	// log is complete and replaying it writes what the image holds, until
+	// the next Apply starts by emptying it.
+	im.emptyLog()
 	return nil
+}
+
+// writeImage grows the image and performs the writes, then syncs it; it
+// says which step failed.
+func (im *Image) writeImage(newSize uint64, writes []Write) (string, error) {
+	if newSize > im.size {
+		if err := im.f.Truncate(int64(newSize) * PageSize); err != nil {
+			return "grow", err
+		}
+	}
+	for _, w := range writes {
+		if _, err := im.f.WriteAt(w.Data, int64(w.Off)); err != nil {
+			return "write", err
+		}
+	}
+	if crashAfter("image-written") {
+		return "", errSimulatedCrash
+	}
+	if err := im.f.Sync(); err != nil {
+		return "sync", err
+	}
+	return "", nil
+}
+
+// redoFromLog performs the Apply in the durable log again.
+func (im *Image) redoFromLog() error {
+	st, err := im.log.Stat()
+	if err != nil {
+		return err
+	}
+	l, err := im.scanLog(st.Size())
+	if err != nil {
+		return err
+	}
+	return im.redo(l)
 }
 
 // abandonLog handles a failure before the log was known durable: the image
@@ -390,7 +423,7 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 // until reopening.
 func (im *Image) abandonLog(err error) error {
 	if e := im.emptyLog(); e != nil {
-		im.err = fmt.Errorf("%w (and emptying the log failed: %v; reopen to recover)", err, e)
+		im.err = fmt.Errorf("%w (and emptying the log failed: %v): %w", err, e, ErrReopen)
 		return im.err
 	}
 	return err
@@ -558,15 +591,17 @@ func (im *Image) recover() error {
 	if err != nil {
 		return fmt.Errorf("stable: read image redo log %s: %w", im.path, err)
 	}
-	if err := im.replay(l); err != nil {
+	if err := im.redo(l); err != nil {
 		return fmt.Errorf("stable: replay image redo log %s: %w", im.path, err)
+	}
+	if err := im.emptyLog(); err != nil {
+		return fmt.Errorf("stable: empty image redo log %s: %w", im.path, err)
 	}
 	return nil
 }
 
-// replay performs a checked redo log on the image, syncs it and empties
-// the log.
-func (im *Image) replay(l redoLog) error {
+// redo performs a checked redo log on the image and syncs it.
+func (im *Image) redo(l redoLog) error {
 	if l.size >= im.size { // also mends a torn length (see OpenImageFS)
 		if err := im.f.Truncate(int64(l.size) * PageSize); err != nil {
 			return err
@@ -585,10 +620,7 @@ func (im *Image) replay(l redoLog) error {
 			return err
 		}
 	}
-	if err := im.f.Sync(); err != nil {
-		return err
-	}
-	return im.emptyLog()
+	return im.f.Sync()
 }
 
 var (
