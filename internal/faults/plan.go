@@ -8,6 +8,7 @@ package faults
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -21,14 +22,24 @@ type Plan struct {
 	failAt  int  // the call to fail, 1-based; 0: none
 	persist bool // fail every call from failAt on
 	failed  []string
-	panics  bool // a failed call panics instead of returning an error
+	panics  bool   // a failed call panics instead of returning an error
+	named   string // fail every call of this name (FailNamed)
 }
 
 // Count makes the plan count calls from 0 again, failing none.
 func (p *Plan) Count() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.calls, p.failAt, p.persist, p.failed, p.panics = 0, 0, false, nil, false
+	p.calls, p.failAt, p.persist, p.failed, p.panics, p.named = 0, 0, false, nil, false, ""
+}
+
+// FailNamed counts calls from 0 again and fails every call whose name
+// begins with name ("apply", "write /path/x.db-wal").
+func (p *Plan) FailNamed(name string) {
+	p.Count()
+	p.mu.Lock()
+	p.named = name
+	p.mu.Unlock()
 }
 
 // FailAt counts calls from 0 again and fails call n (1-based), and every
@@ -36,7 +47,7 @@ func (p *Plan) Count() {
 func (p *Plan) FailAt(n int, persist bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.calls, p.failAt, p.persist, p.failed, p.panics = 0, n, persist, nil, false
+	p.calls, p.failAt, p.persist, p.failed, p.panics, p.named = 0, n, persist, nil, false, ""
 }
 
 // PanicAt counts calls from 0 again and makes call n panic, as a broken
@@ -69,7 +80,8 @@ func (p *Plan) call(op string) error {
 	}
 	p.mu.Lock()
 	p.calls++
-	fail := p.failAt > 0 && (p.calls == p.failAt || p.persist && p.calls > p.failAt)
+	fail := p.failAt > 0 && (p.calls == p.failAt || p.persist && p.calls > p.failAt) ||
+		p.named != "" && strings.HasPrefix(op, p.named)
 	if fail {
 		p.failed = append(p.failed, op)
 	}

@@ -28,6 +28,10 @@ func TestPlan(t *testing.T) {
 	if err := p.call("d"); !errors.Is(err, ErrInjected) {
 		t.Fatalf("a failed call: %v", err)
 	}
+	p.FailNamed("apply")
+	if p.call("read") != nil || p.call("apply") == nil || p.call("apply") == nil {
+		t.Fatal("FailNamed(apply) failed the wrong calls")
+	}
 	p.PanicAt(1)
 	func() {
 		defer func() {
