@@ -142,19 +142,6 @@ func startChild(t *testing.T, role, path string, out *bytes.Buffer) *osexec.Cmd 
 	return cmd
 }
 
-// nativeSQLite returns the native shell (CI must have it).
-func nativeSQLite(t *testing.T) string {
-	t.Helper()
-	cli, err := osexec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI needs the native sqlite3 shell (apt-get install sqlite3)")
-		}
-		t.Skip("native sqlite3 shell not installed")
-	}
-	return cli
-}
-
 func newWALDatabase(t *testing.T) (string, *sql.DB) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "mp.db")

@@ -11,6 +11,11 @@
 // itself. Because POSIX locks belong to the process and are
 // dropped when any descriptor of the file is closed, the descriptors of a
 // file are kept until its last handle closes, as os_unix.c does.
+//
+// Durability follows os_unix.c too: every write reaches the operating
+// system before WriteAt returns, Sync is fsync, and the first Sync of a
+// journal or WAL the backend created also syncs its directory, so that the
+// file's name survives a power cut with its content.
 package file
 
 import (
@@ -22,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/fsys"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
 	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
@@ -29,6 +35,7 @@ import (
 // Backend opens files in the operating system's file system. Names are
 // paths; relative paths are resolved against the working directory at open.
 type Backend struct {
+	fs     fsys.FS
 	mu     sync.Mutex
 	inodes map[fileID]*inode
 }
@@ -39,8 +46,12 @@ var Default = New()
 // New returns a file backend. Handles of the same file opened through two
 // different Backend values do not see each other's locks within the process,
 // so a program should use one (Default) for all of its connections.
-func New() *Backend {
-	return &Backend{inodes: make(map[fileID]*inode)}
+func New() *Backend { return NewFS(fsys.OS) }
+
+// NewFS returns a file backend whose files are in fs. Over a file system
+// other than fsys.OS, locks exclude this process's connections only.
+func NewFS(fs fsys.FS) *Backend {
+	return &Backend{fs: fs, inodes: make(map[fileID]*inode)}
 }
 
 // inode is the state shared by every handle on one file.
@@ -50,7 +61,7 @@ type inode struct {
 	lock     locking.File
 	writable bool // lock.OS goes through a descriptor open for writing
 	refs     int
-	files    []*os.File // every descriptor opened on it, closed with the last handle
+	files    []fsys.File // every descriptor opened on it, closed with the last handle
 }
 
 // Open implements backend.Backend.
@@ -68,20 +79,26 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	if flags&backend.OpenExclusive != 0 {
 		osFlags |= os.O_EXCL
 	}
-	f, err := os.OpenFile(name, osFlags, 0o644)
+	f, err := b.fs.OpenFile(name, osFlags, 0o644)
 	if err != nil && osFlags&os.O_RDWR != 0 && errors.Is(err, fs.ErrPermission) && flags&backend.OpenMainDB != 0 {
 		// As SQLite does: a database that cannot be written opens read-only.
 		osFlags = os.O_RDONLY
-		f, err = os.OpenFile(name, osFlags, 0)
+		f, err = b.fs.OpenFile(name, osFlags, 0)
 		flags = flags&^(backend.OpenReadWrite|backend.OpenCreate) | backend.OpenReadOnly
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w: %w", backend.ErrNotFound, err)
 		}
-		return nil, 0, err
+		return nil, 0, backend.OutOfSpace(err)
 	}
-	id, err := idOf(f)
+	osf, isOS := f.(*os.File)
+	id := fileID{path: name}
+	if isOS {
+		id, err = idOf(osf)
+	} else if abs, aerr := filepath.Abs(name); aerr == nil {
+		id.path = abs
+	}
 	if err != nil {
 		f.Close()
 		return nil, 0, err
@@ -90,14 +107,20 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	in := b.inodes[id]
 	if in == nil {
 		in = &inode{id: id}
-		in.lock.OS = newOSLock(f)
-		in.shm.Open = func() (shm.Storage, error) { return openShm(name + "-shm") }
+		if isOS {
+			in.lock.OS = newOSLock(osf)
+			in.shm.Open = func() (shm.Storage, error) { return openShm(name + "-shm") }
+		} else {
+			// No other process sees this file system: the index is the
+			// process's, as for the in-memory backends.
+			in.shm.Open = shm.Anonymous
+		}
 		b.inodes[id] = in
 	}
 	if !in.writable && osFlags&os.O_RDWR != 0 {
 		// fcntl write locks need a descriptor open for writing.
-		if w, ok := in.lock.OS.(interface{ useWritable(*os.File) }); ok {
-			w.useWritable(f)
+		if w, ok := in.lock.OS.(interface{ useWritable(*os.File) }); ok && isOS {
+			w.useWritable(osf)
 		}
 		in.writable = true
 	}
@@ -106,7 +129,8 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	b.mu.Unlock()
 	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), Handle: in.shm.NewHandle(), name: name,
 		readOnly:      flags&backend.OpenReadWrite == 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
+		deleteOnClose: flags&backend.OpenDeleteOnClose != 0,
+		syncDir:       flags&backend.OpenCreate != 0 && flags&(backend.OpenMainJournal|backend.OpenSuperJournal|backend.OpenWAL) != 0}
 	if flags&backend.OpenWAL != 0 {
 		v.wal = &gather{}
 	}
@@ -115,25 +139,16 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 
 // Delete implements backend.Backend.
 func (b *Backend) Delete(name string, syncDir bool) error {
-	if err := os.Remove(name); err != nil {
+	if err := b.fs.Remove(name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %w", backend.ErrNotFound, err)
 		}
 		return err
 	}
 	if syncDir {
-		return syncDirOf(name)
+		return b.fs.SyncDir(filepath.Dir(name))
 	}
 	return nil
-}
-
-func syncDirOf(name string) error {
-	d, err := os.Open(filepath.Dir(name))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // FullPath implements backend.FullPather: a relative path is made
@@ -142,7 +157,7 @@ func (b *Backend) FullPath(name string) (string, error) { return filepath.Abs(na
 
 // Access implements backend.Backend.
 func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
-	st, err := os.Stat(name)
+	st, err := b.fs.Stat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -155,10 +170,19 @@ func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
 		// empty leftover journal is not hot.
 		return !st.Mode().IsRegular() || st.Size() > 0, nil
 	case backend.AccessReadWrite:
-		return canAccess(name, true), nil
+		return b.canAccess(name, st, true), nil
 	default:
-		return canAccess(name, false), nil
+		return b.canAccess(name, st, false), nil
 	}
+}
+
+// canAccess asks the operating system (which knows the process's
+// credentials) or, for another file system, the permission bits.
+func (b *Backend) canAccess(name string, st fs.FileInfo, write bool) bool {
+	if b.fs == fsys.OS {
+		return canAccess(name, write)
+	}
+	return !write || st.Mode().Perm()&0o200 != 0
 }
 
 type volume struct {
@@ -166,11 +190,12 @@ type volume struct {
 	wal           *gather // the WAL's writes, gathered to the end of each commit; nil for any other file
 	b             *Backend
 	in            *inode
-	f             *os.File
+	f             fsys.File
 	lock          *locking.Lock
 	name          string
 	readOnly      bool
 	deleteOnClose bool
+	syncDir       bool // the first Sync also syncs the directory (a journal or WAL opened to be created)
 	closed        bool
 }
 
@@ -230,11 +255,22 @@ func (v *volume) Truncate(size int64) error {
 	return backend.OutOfSpace(v.f.Truncate(size))
 }
 
-func (v *volume) Sync(flags backend.SyncFlags) error {
+func (v *volume) Sync(backend.SyncFlags) error {
 	if err := v.flush(); err != nil {
 		return err
 	}
-	return backend.OutOfSpace(dataSync(v.f, flags&backend.SyncDataOnly != 0))
+	if err := v.f.Sync(); err != nil {
+		return backend.OutOfSpace(err)
+	}
+	if v.syncDir {
+		// As os_unix.c: a journal's name is durable before the database is
+		// changed under it, or a power cut could lose a hot journal.
+		if err := v.b.fs.SyncDir(filepath.Dir(v.name)); err != nil {
+			return err
+		}
+		v.syncDir = false
+	}
+	return nil
 }
 
 func (v *volume) Lock(level backend.LockLevel) error {
@@ -269,7 +305,7 @@ func (v *volume) Close() error {
 		err = uerr
 	}
 	if v.deleteOnClose {
-		os.Remove(v.name)
+		v.b.fs.Remove(v.name)
 	}
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()

@@ -5,6 +5,7 @@ package file
 import (
 	"errors"
 	"os"
+	"path/filepath"
 
 	"github.com/stablesqlite/stablesqlite/backend/locking"
 	"github.com/stablesqlite/stablesqlite/backend/shm"
@@ -14,7 +15,10 @@ import (
 // offers no inode numbers.
 type fileID struct{ path string }
 
-func idOf(f *os.File) (fileID, error) { return fileID{f.Name()}, nil }
+func idOf(f *os.File) (fileID, error) {
+	abs, err := filepath.Abs(f.Name())
+	return fileID{abs}, err
+}
 
 // Without POSIX locks only the handles of this process exclude each other.
 func newOSLock(*os.File) locking.OS { return nil }
@@ -26,8 +30,6 @@ func canAccess(name string, write bool) bool {
 	}
 	return !write || st.Mode().Perm()&0o200 != 0
 }
-
-func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
 // openShm: the WAL index is mapped into guest memory, which needs mmap.
 func openShm(string) (shm.Storage, error) {

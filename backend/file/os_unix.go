@@ -14,7 +14,12 @@ import (
 	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
-type fileID struct{ dev, ino uint64 }
+// fileID identifies a file: by device and inode, or for a file of another
+// file system than the operating system's, by its cleaned absolute path.
+type fileID struct {
+	dev, ino uint64
+	path     string
+}
 
 func idOf(f *os.File) (fileID, error) {
 	st, err := f.Stat()
@@ -25,7 +30,7 @@ func idOf(f *os.File) (fileID, error) {
 	if !ok {
 		return fileID{}, errors.New("file: no inode number")
 	}
-	return fileID{uint64(sys.Dev), uint64(sys.Ino)}, nil
+	return fileID{dev: uint64(sys.Dev), ino: uint64(sys.Ino)}, nil
 }
 
 // posixLock takes SQLite's byte-range locks with fcntl(F_SETLK) through one
@@ -86,8 +91,6 @@ func canAccess(name string, write bool) bool {
 	}
 	return syscall.Access(name, mode) == nil
 }
-
-func dataSync(f *os.File, dataOnly bool) error { return f.Sync() }
 
 // The bytes of the -shm file SQLite's unix VFS locks: the eight WAL locks
 // from shmBase, and the "dead-man switch" that every process using the

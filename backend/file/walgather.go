@@ -2,7 +2,7 @@ package file
 
 import (
 	"encoding/binary"
-	"os"
+	"io"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 )
@@ -28,7 +28,7 @@ const (
 	frameHeader = 24
 )
 
-func (g *gather) write(f *os.File, p []byte, off int64) (int, error) {
+func (g *gather) write(f io.WriterAt, p []byte, off int64) (int, error) {
 	if len(g.buf) > 0 && (off != g.off+int64(len(g.buf)) || len(g.buf)+len(p) > maxGather) {
 		if err := g.flush(f); err != nil {
 			return 0, err
@@ -51,7 +51,7 @@ func (g *gather) write(f *os.File, p []byte, off int64) (int, error) {
 }
 
 // flush hands what is gathered to the operating system.
-func (g *gather) flush(f *os.File) error {
+func (g *gather) flush(f io.WriterAt) error {
 	if len(g.buf) == 0 {
 		return nil
 	}

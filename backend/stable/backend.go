@@ -48,6 +48,7 @@ type Backend struct {
 	blocks   blockSlab // where overlay blocks come from
 	dirDirty bool
 	inBatch  bool
+	batcher  *volume    // the volume whose batch is open
 	sp       *savepoint // state at the start of SQLite's atomic batch
 	msg      msgKind    // the explicit scope, if any
 	meter    meter
@@ -899,7 +900,7 @@ func (v *volume) BeginAtomicWrite() error {
 			return err
 		}
 	}
-	b.inBatch = true
+	b.inBatch, b.batcher = true, v
 	b.sp = &savepoint{work: b.work.clone(), workSize: b.workSize, dirDirty: b.dirDirty, blocks: map[uint64][]byte{}}
 	return nil
 }
@@ -910,7 +911,7 @@ func (v *volume) CommitAtomicWrite() error {
 	b := v.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.inBatch, b.sp = false, nil
+	b.inBatch, b.batcher, b.sp = false, nil, nil
 	if b.msg != noMessage {
 		return nil
 	}
@@ -922,10 +923,15 @@ func (v *volume) CommitAtomicWrite() error {
 // RollbackAtomicWrite returns to the savepoint: inside a message, the
 // message's earlier work stays.
 func (v *volume) RollbackAtomicWrite() error {
-	b := v.b
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.inBatch = false
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	v.b.rollbackBatch()
+	return nil
+}
+
+// rollbackBatch drops the open batch's writes.
+func (b *Backend) rollbackBatch() {
+	b.inBatch, b.batcher = false, nil
 	if sp := b.sp; sp != nil {
 		b.work, b.workSize, b.dirDirty = sp.work, sp.workSize, sp.dirDirty
 		for blk, old := range sp.blocks {
@@ -937,14 +943,22 @@ func (v *volume) RollbackAtomicWrite() error {
 		}
 		b.sp = nil
 	}
-	return nil
 }
 
+// Close releases the volume. A batch it left open (its connection broke in
+// the middle of a transaction: the Wasm instance trapped) is rolled back:
+// it has no journal to be rolled back from, and left open it held back
+// every later commit and then landed with them, half written.
 func (v *volume) Close() error {
 	if v.closed {
 		return nil
 	}
 	v.closed = true
+	v.b.mu.Lock()
+	if v.b.inBatch && v.b.batcher == v {
+		v.b.rollbackBatch()
+	}
+	v.b.mu.Unlock()
 	err := v.Unlock(backend.LockNone)
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()

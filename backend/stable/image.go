@@ -10,10 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/fsys"
 )
 
 // Image is a Memory persisted in an ordinary file, so that it survives
@@ -41,10 +41,10 @@ import (
 type Image struct {
 	mu   sync.Mutex
 	path string
-	f    *os.File // the image
-	log  *os.File // the redo log
-	size uint64   // pages
-	max  uint64   // pages
+	f    fsys.File // the image
+	log  fsys.File // the redo log
+	size uint64    // pages
+	max  uint64    // pages
 	// err, once set, makes every later call fail: an Apply was interrupted
 	// after its log became durable (or a sync failed), and only reopening,
 	// which replays the log, restores a known state.
@@ -70,6 +70,12 @@ var imageCrashAfter func(step string) bool
 
 var errSimulatedCrash = errors.New("stable: simulated crash")
 
+// ErrReopen is wrapped in the errors of an Image that an Apply left in an
+// unknown state: its redo log is durable, but the image could not be
+// written even on a second try. Every call fails until the image is opened
+// again, which finishes the Apply.
+var ErrReopen = errors.New("reopen to recover")
+
 // errImageClosed is returned by the methods of a closed Image.
 var errImageClosed = fmt.Errorf("stable: image: %w", os.ErrClosed)
 
@@ -80,15 +86,21 @@ var errImageClosed = fmt.Errorf("stable: image: %w", os.ErrClosed)
 // pages is refused. An existing image larger than maxPages opens, but
 // cannot grow.
 func OpenImage(path string, maxPages uint64) (*Image, error) {
+	return OpenImageFS(fsys.OS, path, maxPages)
+}
+
+// OpenImageFS is OpenImage on the file system fs. Over a file system other
+// than fsys.OS, nothing keeps another process from opening the image too.
+func OpenImageFS(fs fsys.FS, path string, maxPages uint64) (*Image, error) {
 	if maxPages == 0 {
 		maxPages = DefaultMaxPages
 	}
 	// Byte offsets must fit in an int64 (os.File's offsets).
 	maxPages = min(maxPages, math.MaxInt64/PageSize)
 
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := fs.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("stable: open image: %w", err)
+		return nil, backend.OutOfSpace(fmt.Errorf("stable: open image: %w", err))
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -99,31 +111,44 @@ func OpenImage(path string, maxPages uint64) (*Image, error) {
 		f.Close()
 		return nil, fmt.Errorf("stable: open image %s: not a regular file", path)
 	}
-	if err := lockExclusive(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stable: open image %s: %w", path, err)
+	if osf, ok := f.(*os.File); ok {
+		if err := lockExclusive(osf); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("stable: open image %s: %w", path, err)
+		}
 	}
+	// A length that is not a whole number of pages is refused, unless a
+	// redo log is there to mend it: a power cut in an Apply can leave the
+	// writes past the old end without the growth.
 	if n := st.Size(); n%PageSize != 0 {
-		f.Close()
-		return nil, fmt.Errorf("stable: open image %s: length %d is not a whole number of %d-byte pages: truncated or not a stable image",
-			path, n, PageSize)
+		if rst, err := fs.Stat(path + "-redo"); err != nil || rst.Size() == 0 {
+			f.Close()
+			return nil, errLength(path, n)
+		}
 	}
-	log, err := os.OpenFile(path+"-redo", os.O_RDWR|os.O_CREATE, 0o666)
+	log, err := fs.OpenFile(path+"-redo", os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("stable: open image redo log: %w", err)
+		return nil, backend.OutOfSpace(fmt.Errorf("stable: open image redo log: %w", err))
 	}
 	im := &Image{path: path, f: f, log: log, size: uint64(st.Size()) / PageSize, max: maxPages}
 	// Make the directory entries of both files durable (they may just
 	// have been created): a log that vanished in a crash with its name
 	// would lose a committed Apply.
-	err = syncDir(filepath.Dir(path))
-	if err == nil {
+	dir := filepath.Dir(path)
+	if err = fs.SyncDir(dir); err != nil {
+		err = fmt.Errorf("stable: sync directory %s: %w", dir, err)
+	} else {
 		// A redo log that cannot be replayed (a full disk, say) fails the
 		// open and stays for the next one: opening the image half-written
 		// would let the next write empty the log and make the damage
 		// permanent.
 		err = im.recover()
+	}
+	if err == nil {
+		if st, err = f.Stat(); err == nil && st.Size()%PageSize != 0 {
+			err = errLength(path, st.Size()) // the log did not mend it
+		}
 	}
 	if err != nil {
 		f.Close()
@@ -133,20 +158,9 @@ func OpenImage(path string, maxPages uint64) (*Image, error) {
 	return im, nil
 }
 
-// syncDir fsyncs a directory, where the platform allows it.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("stable: sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("stable: sync directory %s: %w", dir, err)
-	}
-	return nil
+func errLength(path string, n int64) error {
+	return fmt.Errorf("stable: open image %s: length %d is not a whole number of %d-byte pages: truncated or not a stable image",
+		path, n, PageSize)
 }
 
 // usable reports why the image cannot be used, if it cannot.
@@ -289,8 +303,9 @@ func crashAfter(step string) bool {
 // none or all of it. It fails with ErrGrow if size passes the maximum and
 // with ErrOutOfBounds if a write passes the new size, touching nothing.
 //
-// If Apply fails once its log is durable, the Image refuses further use;
-// reopening it finishes the Apply.
+// If writing the image fails once the log is durable, Apply does it again
+// from the log; if that fails too, the Image refuses further use (errors
+// wrap ErrReopen), and reopening it finishes the Apply.
 func (im *Image) Apply(size uint64, writes []Write) error {
 	im.mu.Lock()
 	defer im.mu.Unlock()
@@ -314,6 +329,16 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 		return nil
 	}
 
+	// 0. Room in the image for every write, taken first: on a full disk
+	// the Apply then fails here, touching nothing, instead of once its log
+	// is durable (the image would refuse use until reopened, and could not
+	// be reopened until there was room to replay the log).
+	for _, w := range writes {
+		if err := allocate(im.f, int64(w.Off), int64(len(w.Data))); err != nil {
+			return fmt.Errorf("stable: reserve space in image %s: %w", im.path, err)
+		}
+	}
+
 	// 1. The log, made durable.
 	if err := im.writeLog(newSize, writes); err != nil {
 		return im.abandonLog(fmt.Errorf("stable: write image redo log %s: %w", im.path, err))
@@ -330,28 +355,19 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 		return errSimulatedCrash
 	}
 
-	// 2. The image. From here on, a failure leaves the Apply to be
-	// finished by the next OpenImage.
-	fail := func(what string, err error) error {
-		im.err = fmt.Errorf("stable: %s image %s (reopen to recover): %w", what, im.path, err)
-		return im.err
-	}
-	if newSize > im.size {
-		if err := im.f.Truncate(int64(newSize) * PageSize); err != nil {
-			return fail("grow", err)
+	// 2. The image. A failure is retried once from the durable log (the
+	// data written again, not only the sync: after a failed fsync the
+	// cache cannot be trusted); if that fails too, the Apply is left for
+	// the next OpenImage to finish.
+	if what, err := im.writeImage(newSize, writes); err != nil {
+		if err == errSimulatedCrash {
+			im.err = err
+			return err
 		}
-	}
-	for _, w := range writes {
-		if _, err := im.f.WriteAt(w.Data, int64(w.Off)); err != nil {
-			return fail("write", err)
+		if rerr := im.redoFromLog(); rerr != nil {
+			im.err = fmt.Errorf("stable: %s image %s: %w: %w (and replaying its redo log: %v)", what, im.path, ErrReopen, err, rerr)
+			return im.err
 		}
-	}
-	if crashAfter("image-written") {
-		im.err = errSimulatedCrash
-		return errSimulatedCrash
-	}
-	if err := im.f.Sync(); err != nil {
-		return fail("sync", err)
 	}
 	if crashAfter("image-synced") {
 		im.err = errSimulatedCrash
@@ -359,11 +375,46 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 	}
 	im.size = newSize
 
-	// 3. Empty the log.
-	if err := im.emptyLog(); err != nil {
-		return fail("empty redo log of", err)
-	}
+	// 3. Empty the log. If that fails, the Apply is done all the same: the
+	// log is complete and replaying it writes what the image holds, until
+	// the next Apply starts by emptying it.
+	im.emptyLog()
 	return nil
+}
+
+// writeImage grows the image and performs the writes, then syncs it; it
+// says which step failed.
+func (im *Image) writeImage(newSize uint64, writes []Write) (string, error) {
+	if newSize > im.size {
+		if err := im.f.Truncate(int64(newSize) * PageSize); err != nil {
+			return "grow", err
+		}
+	}
+	for _, w := range writes {
+		if _, err := im.f.WriteAt(w.Data, int64(w.Off)); err != nil {
+			return "write", err
+		}
+	}
+	if crashAfter("image-written") {
+		return "", errSimulatedCrash
+	}
+	if err := im.f.Sync(); err != nil {
+		return "sync", err
+	}
+	return "", nil
+}
+
+// redoFromLog performs the Apply in the durable log again.
+func (im *Image) redoFromLog() error {
+	st, err := im.log.Stat()
+	if err != nil {
+		return err
+	}
+	l, err := im.scanLog(st.Size())
+	if err != nil {
+		return err
+	}
+	return im.redo(l)
 }
 
 // abandonLog handles a failure before the log was known durable: the image
@@ -372,7 +423,7 @@ func (im *Image) Apply(size uint64, writes []Write) error {
 // until reopening.
 func (im *Image) abandonLog(err error) error {
 	if e := im.emptyLog(); e != nil {
-		im.err = fmt.Errorf("%w (and emptying the log failed: %v; reopen to recover)", err, e)
+		im.err = fmt.Errorf("%w (and emptying the log failed: %v): %w", err, e, ErrReopen)
 		return im.err
 	}
 	return err
@@ -540,16 +591,18 @@ func (im *Image) recover() error {
 	if err != nil {
 		return fmt.Errorf("stable: read image redo log %s: %w", im.path, err)
 	}
-	if err := im.replay(l); err != nil {
+	if err := im.redo(l); err != nil {
 		return fmt.Errorf("stable: replay image redo log %s: %w", im.path, err)
+	}
+	if err := im.emptyLog(); err != nil {
+		return fmt.Errorf("stable: empty image redo log %s: %w", im.path, err)
 	}
 	return nil
 }
 
-// replay performs a checked redo log on the image, syncs it and empties
-// the log.
-func (im *Image) replay(l redoLog) error {
-	if l.size > im.size {
+// redo performs a checked redo log on the image and syncs it.
+func (im *Image) redo(l redoLog) error {
+	if l.size >= im.size { // also mends a torn length (see OpenImageFS)
 		if err := im.f.Truncate(int64(l.size) * PageSize); err != nil {
 			return err
 		}
@@ -567,10 +620,7 @@ func (im *Image) replay(l redoLog) error {
 			return err
 		}
 	}
-	if err := im.f.Sync(); err != nil {
-		return err
-	}
-	return im.emptyLog()
+	return im.f.Sync()
 }
 
 var (

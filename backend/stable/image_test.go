@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stablesqlite/stablesqlite/backend/fsys"
 )
 
 func openImageT(t *testing.T, path string, maxPages uint64) *Image {
@@ -589,4 +592,105 @@ func FuzzImageRedoLog(f *testing.F) {
 			t.Fatalf("redo log length %d after open, want 0", n)
 		}
 	})
+}
+
+// A power cut in an Apply that grows the image can leave its length torn
+// (writes past the old end landed, the growth did not): the image opens,
+// and replaying the log mends it. (It was refused for its length before
+// the log was looked at: the committed Apply could never be opened.)
+func TestImageTornLengthReplayed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "torn.img")
+	im := openImageT(t, path, 0)
+	if _, err := im.Grow(1); err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("grow"), PageSize/4)
+	imageCrashAfter = func(step string) bool { return step == "log-synced" }
+	err := im.Apply(3, []Write{{Off: PageSize, Data: data}, {Off: 2 * PageSize, Data: data[:100]}})
+	imageCrashAfter = nil
+	if !errors.Is(err, errSimulatedCrash) {
+		t.Fatalf("Apply: %v", err)
+	}
+	im.Close()
+	// The first write landed past the old end; the growth to 3 pages did not.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(data[:5000], PageSize)
+	f.Close()
+	if n := fileLen(t, path); n != PageSize+5000 {
+		t.Fatalf("torn length %d", n)
+	}
+	im = openImageT(t, path, 0)
+	defer closeImageT(t, im)
+	if im.Size() != 3 {
+		t.Fatalf("size after recovery: %d pages, want 3", im.Size())
+	}
+	got := make([]byte, len(data))
+	if err := im.ReadAt(got, PageSize); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the Apply after recovery: %v, intact %v", err, bytes.Equal(got, data))
+	}
+}
+
+// flakyFS fails the next fail writes to files whose name ends in suffix.
+type flakyFS struct {
+	fsys.FS
+	suffix string
+	fail   *int
+}
+
+func (f flakyFS) OpenFile(name string, flag int, perm fs.FileMode) (fsys.File, error) {
+	file, err := f.FS.OpenFile(name, flag, perm)
+	if err != nil || !strings.HasSuffix(name, f.suffix) {
+		return file, err
+	}
+	return flakyFile{file, f.fail}, nil
+}
+
+type flakyFile struct {
+	fsys.File
+	fail *int
+}
+
+func (f flakyFile) WriteAt(p []byte, off int64) (int, error) {
+	if *f.fail > 0 {
+		*f.fail--
+		return 0, errors.New("test: write failed")
+	}
+	return f.File.WriteAt(p, off)
+}
+
+// A write to the image that fails once its redo log is durable is done
+// again from the log, and the Apply succeeds; one that fails again leaves
+// the image refusing use (ErrReopen) until reopening finishes the Apply.
+// (The image refused use after any such failure, and a transient one made
+// the database unusable until the process reopened it.)
+func TestImageWriteRetriedFromLog(t *testing.T) {
+	for _, failures := range []int{1, 2} {
+		path := filepath.Join(t.TempDir(), "flaky.img")
+		fail := 0
+		im, err := OpenImageFS(flakyFS{fsys.OS, ".img", &fail}, path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := bytes.Repeat([]byte("redo"), 1000)
+		fail = failures
+		err = im.Apply(1, []Write{{Off: 100, Data: data}})
+		switch {
+		case failures == 1 && err != nil:
+			t.Fatalf("one failed write: %v", err)
+		case failures == 2 && !errors.Is(err, ErrReopen):
+			t.Fatalf("a write that fails twice: %v, want ErrReopen", err)
+		case failures == 2 && !errors.Is(im.ReadAt(make([]byte, 1), 0), ErrReopen):
+			t.Fatal("the image is still in use after an Apply of unknown outcome")
+		}
+		im.Close()
+		im = openImageT(t, path, 0)
+		got := make([]byte, len(data))
+		if err := im.ReadAt(got, 100); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%d failed writes: after reopening %v, intact %v", failures, err, bytes.Equal(got, data))
+		}
+		closeImageT(t, im)
+	}
 }

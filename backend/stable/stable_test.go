@@ -499,3 +499,49 @@ func TestUnlockReleasesAfterFailedCommit(t *testing.T) {
 		t.Fatalf("the failed commit's write is there: size %d", size)
 	}
 }
+
+// A batch whose volume closes before it ends (its connection's Wasm
+// instance trapped in the middle of a transaction) is rolled back: it was
+// left open, held back every later commit, and then landed with the next
+// one, half written.
+func TestBatchOfClosedVolumeRolledBack(t *testing.T) {
+	mem := NewMemory(0)
+	b, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := backend.OpenCreate | backend.OpenReadWrite | backend.OpenMainDB
+	v1, _, _ := b.Open("main.db", flags)
+	v2, _, _ := b.Open("main.db", flags)
+	a1 := v1.(backend.AtomicBatcher)
+	if err := a1.BeginAtomicWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v1.WriteAt([]byte("half"), 0); err != nil {
+		t.Fatal(err)
+	}
+	v1.Close() // no commit, no rollback
+	a2 := v2.(backend.AtomicBatcher)
+	if err := a2.BeginAtomicWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v2.WriteAt([]byte("whole"), 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := a2.CommitAtomicWrite(); err != nil {
+		t.Fatal(err)
+	}
+	// What a restart finds.
+	b2, err := New(mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, _, _ := b2.Open("main.db", backend.OpenReadWrite|backend.OpenMainDB)
+	got := make([]byte, 105)
+	if _, err := v3.ReadAt(got, 0); err != nil {
+		t.Fatalf("the second batch did not land: %v", err)
+	}
+	if string(got[:4]) == "half" || string(got[100:]) != "whole" {
+		t.Fatalf("after a restart: %q ... %q", got[:4], got[100:])
+	}
+}

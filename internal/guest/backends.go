@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/internal/rc"
 )
 
 // The backends an instance reaches, as SQLite's VFSes. VFS 0 (the default,
@@ -46,7 +47,7 @@ func (e *env) backendFor(id uint32, name string) backend.Backend {
 	if v.backend == nil && v.factory != nil {
 		b, err := v.factory.New(nil)
 		if err != nil {
-			e.lastErr = err
+			e.lastErr, e.lastRC = err, rc.CantOpen // what volOpen reports
 			return nil
 		}
 		v.backend = b

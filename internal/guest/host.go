@@ -31,10 +31,11 @@ const (
 // I/O error of the operation at hand) and keeps the error, so that the
 // driver can tell the user what the backend said.
 func (e *env) code(err error, ioerr rc.Code) rc.Code {
+	code := rcFor(err, ioerr)
 	if err != nil {
-		e.lastErr = err
+		e.lastErr, e.lastRC = err, code
 	}
-	return rcFor(err, ioerr)
+	return code
 }
 
 // rcFor maps a backend error to a SQLite result code.
@@ -139,12 +140,12 @@ func volOpen(ctx context.Context, mod api.Module, stack []uint64) {
 	v, granted, err := b.Open(name, flags) // "": a private temporary file
 
 	if err != nil {
-		e.lastErr = err
+		code := rc.CantOpen
 		if errors.Is(err, backend.ErrFull) {
-			ret(stack, rc.Full)
-		} else {
-			ret(stack, rc.CantOpen)
+			code = rc.Full
 		}
+		e.lastErr, e.lastRC = err, code
+		ret(stack, code)
 		return
 	}
 	iocap, sector := uint32(0), uint32(4096)
@@ -211,7 +212,10 @@ func volWrite(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rc.IOErrWrite)
 		return
 	}
-	_, err := v.WriteAt(buf, off)
+	wrote, err := v.WriteAt(buf, off)
+	if err == nil && wrote < len(buf) {
+		err = io.ErrShortWrite // io.WriterAt forbids it; a backend that does it lost bytes
+	}
 	ret(stack, e.code(err, rc.IOErrWrite))
 }
 

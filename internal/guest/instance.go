@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -44,6 +45,7 @@ type env struct {
 	call      atomic.Uint64 // sequence number of the guest call under way
 	interrupt atomic.Uint64 // the call that has been asked to stop
 	lastErr   error         // the last error a backend returned
+	lastRC    rc.Code       // the result code it was reported to SQLite as
 }
 
 func (e *env) add(v backend.Volume) uint32 {
@@ -190,8 +192,16 @@ func (i *Instance) Close() error {
 }
 
 // BackendError returns the last error a backend returned to SQLite since
-// the last Watch, which says more than SQLite's result code.
-func (i *Instance) BackendError() error { return i.env.lastErr }
+// the last Watch, which says more than SQLite's result code code, if it
+// was reported to SQLite with code's primary code: an error SQLite got
+// past (a busy lock its busy handler waited out) is not the cause of
+// another.
+func (i *Instance) BackendError(code rc.Code) error {
+	if i.env.lastErr == nil || i.env.lastRC&0xff != code&0xff {
+		return nil
+	}
+	return i.env.lastErr
+}
 
 // Backend returns the instance's backend.
 func (i *Instance) Backend() backend.Backend { return i.env.backend }

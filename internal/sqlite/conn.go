@@ -159,7 +159,7 @@ func (c *Conn) errorOf(db uint32, code rc.Code) error {
 	}
 	switch e.Code {
 	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly, ErrBusy:
-		e.Cause = i.BackendError()
+		e.Cause = i.BackendError(rc.Code(e.Code))
 	case ErrInterrupt:
 		if i.OverBudget() {
 			e.Cause = ErrBudget

@@ -1,7 +1,7 @@
 // Package tmpfs mounts small file systems for tests that need a disk that
 // fills up: a tmpfs of a given size on a directory of the test's own. It
 // needs Linux and root (CI runs as root); elsewhere the test is skipped,
-// and says why.
+// and says why, except in CI (CI set), where it fails.
 package tmpfs
 
 import (

@@ -1,0 +1,229 @@
+package faults
+
+import (
+	"errors"
+	"os"
+
+	"github.com/stablesqlite/stablesqlite/backend"
+)
+
+// Backend is a backend.Backend whose every call, and every call of its
+// volumes but Close, counts in Plan and may fail there; a failed call does
+// not reach the backend underneath. Volumes offer the optional interfaces
+// of the backend's volumes, failing in the same way.
+type Backend struct {
+	backend.Backend
+	Plan *Plan
+}
+
+// Open implements backend.Backend.
+func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, backend.OpenFlags, error) {
+	if err := b.Plan.call("open " + name); err != nil {
+		return nil, 0, err
+	}
+	v, granted, err := b.Backend.Open(name, flags)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &volume{Volume: v, p: b.Plan, name: name}, granted, nil
+}
+
+// Delete implements backend.Backend.
+func (b *Backend) Delete(name string, syncDir bool) error {
+	if err := b.Plan.call("delete " + name); err != nil {
+		return err
+	}
+	return b.Backend.Delete(name, syncDir)
+}
+
+// Access implements backend.Backend.
+func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
+	if err := b.Plan.call("access " + name); err != nil {
+		return false, err
+	}
+	return b.Backend.Access(name, mode)
+}
+
+// DefaultPragmas passes on the backend's.
+func (b *Backend) DefaultPragmas() []string {
+	if d, ok := b.Backend.(backend.PragmaDefaulter); ok {
+		return d.DefaultPragmas()
+	}
+	return nil
+}
+
+type volume struct {
+	backend.Volume
+	p    *Plan
+	name string
+}
+
+var errUnsupported = errors.ErrUnsupported
+
+func (v *volume) call(op string) error { return v.p.call(op + " " + v.name) }
+
+func (v *volume) ReadAt(p []byte, off int64) (int, error) {
+	if err := v.call("read"); err != nil {
+		return 0, err
+	}
+	return v.Volume.ReadAt(p, off)
+}
+
+func (v *volume) WriteAt(p []byte, off int64) (int, error) {
+	if err := v.call("write"); err != nil {
+		return 0, err
+	}
+	return v.Volume.WriteAt(p, off)
+}
+
+func (v *volume) Size() (int64, error) {
+	if err := v.call("size"); err != nil {
+		return 0, err
+	}
+	return v.Volume.Size()
+}
+
+func (v *volume) Truncate(size int64) error {
+	if err := v.call("truncate"); err != nil {
+		return err
+	}
+	return v.Volume.Truncate(size)
+}
+
+func (v *volume) Sync(flags backend.SyncFlags) error {
+	if err := v.call("sync"); err != nil {
+		return err
+	}
+	return v.Volume.Sync(flags)
+}
+
+func (v *volume) Lock(level backend.LockLevel) error {
+	if err := v.call("lock"); err != nil {
+		return err
+	}
+	return v.Volume.Lock(level)
+}
+
+func (v *volume) Unlock(level backend.LockLevel) error {
+	if err := v.call("unlock"); err != nil {
+		return err
+	}
+	return v.Volume.Unlock(level)
+}
+
+func (v *volume) CheckReserved() (bool, error) {
+	if err := v.call("check-reserved"); err != nil {
+		return false, err
+	}
+	return v.Volume.CheckReserved()
+}
+
+func (v *volume) DeviceCharacteristics() backend.IOCap {
+	if c, ok := v.Volume.(backend.Characteristics); ok {
+		return c.DeviceCharacteristics()
+	}
+	return 0
+}
+
+func (v *volume) SectorSize() int {
+	if c, ok := v.Volume.(backend.Characteristics); ok {
+		return c.SectorSize()
+	}
+	return 4096
+}
+
+// The atomic-write calls reach a volume only if its characteristics
+// declare batch-atomic writes.
+
+func (v *volume) BeginAtomicWrite() error {
+	a, ok := v.Volume.(backend.AtomicBatcher)
+	if !ok {
+		return errUnsupported
+	}
+	if err := v.call("begin-atomic"); err != nil {
+		return err
+	}
+	return a.BeginAtomicWrite()
+}
+
+func (v *volume) CommitAtomicWrite() error {
+	a, ok := v.Volume.(backend.AtomicBatcher)
+	if !ok {
+		return errUnsupported
+	}
+	if err := v.call("commit-atomic"); err != nil {
+		return err
+	}
+	return a.CommitAtomicWrite()
+}
+
+func (v *volume) RollbackAtomicWrite() error {
+	a, ok := v.Volume.(backend.AtomicBatcher)
+	if !ok {
+		return errUnsupported
+	}
+	if err := v.call("rollback-atomic"); err != nil {
+		return err
+	}
+	return a.RollbackAtomicWrite()
+}
+
+func (v *volume) CommitPhaseTwo() error {
+	c, ok := v.Volume.(backend.Committer)
+	if !ok {
+		return nil // as a volume without it: nothing to do
+	}
+	if err := v.call("commit-phase-two"); err != nil {
+		return err
+	}
+	return c.CommitPhaseTwo()
+}
+
+func (v *volume) SizeHint(size int64) error {
+	h, ok := v.Volume.(backend.SizeHinter)
+	if !ok {
+		return nil
+	}
+	if err := v.call("size-hint"); err != nil {
+		return err
+	}
+	return h.SizeHint(size)
+}
+
+func (v *volume) ShmMap(region, size int, extend bool) (*os.File, int64, bool, error) {
+	sm, ok := v.Volume.(backend.SharedMemory)
+	if !ok {
+		return nil, 0, false, errUnsupported
+	}
+	if err := v.call("shm-map"); err != nil {
+		return nil, 0, false, err
+	}
+	return sm.ShmMap(region, size, extend)
+}
+
+func (v *volume) ShmLock(offset, n int, flags backend.ShmFlags) error {
+	sm, ok := v.Volume.(backend.SharedMemory)
+	if !ok {
+		return errUnsupported
+	}
+	if err := v.call("shm-lock"); err != nil {
+		return err
+	}
+	return sm.ShmLock(offset, n, flags)
+}
+
+// ShmUnmap is not failed: like Close, it releases what the volume holds.
+func (v *volume) ShmUnmap(delete bool) error {
+	if sm, ok := v.Volume.(backend.SharedMemory); ok {
+		return sm.ShmUnmap(delete)
+	}
+	return nil
+}
+
+var (
+	_ backend.Characteristics = (*volume)(nil)
+	_ backend.AtomicBatcher   = (*volume)(nil)
+	_ backend.Committer       = (*volume)(nil)
+	_ backend.SharedMemory    = (*volume)(nil)
+	_ backend.SizeHinter      = (*volume)(nil)
+)
