@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"database/sql"
 	"fmt"
 	"os"
@@ -61,7 +60,7 @@ func TestLitestreamReplicates(t *testing.T) {
 	if _, err := db.Exec("create table t(id integer primary key, pad blob)"); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
+	var out childOutput
 	rep := osexec.Command(bin, "replicate", path, "file://"+replica)
 	rep.Stdout, rep.Stderr = &out, &out
 	if err := rep.Start(); err != nil {

@@ -131,7 +131,26 @@ func holder(t *testing.T, path string) {
 }
 
 // startChild starts this test binary as a child process in role on path.
-func startChild(t *testing.T, role, path string, out *bytes.Buffer) *osexec.Cmd {
+// childOutput collects a child's output; the test reads it while the
+// child runs.
+type childOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *childOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *childOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+func startChild(t *testing.T, role, path string, out *childOutput) *osexec.Cmd {
 	t.Helper()
 	cmd := osexec.Command(os.Args[0], "-test.run=^TestChildProcess$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), childRole+"="+role, childDB+"="+path)
@@ -166,10 +185,10 @@ func TestMultiProcessWAL(t *testing.T) {
 	cli := nativeSQLite(t)
 	path, db := newWALDatabase(t)
 	const ours, natives, nativeTxs = 3, 2, 500
-	outs := make([]*bytes.Buffer, ours)
+	outs := make([]*childOutput, ours)
 	cmds := make([]*osexec.Cmd, ours)
 	for k := range cmds {
-		outs[k] = &bytes.Buffer{}
+		outs[k] = &childOutput{}
 		cmds[k] = startChild(t, "worker", path, outs[k])
 	}
 	var wg sync.WaitGroup
@@ -238,7 +257,7 @@ func TestKilledWhileHoldingWALLocks(t *testing.T) {
 	if _, err := db.Exec("insert into log(who) values ('before')"); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
+	var out childOutput
 	cmd := startChild(t, "holder", path, &out)
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "holder: holding"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
