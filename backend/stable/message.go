@@ -112,3 +112,73 @@ func rollbackOpenTx(ctx context.Context, conn *sql.Conn) {
 		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	}
 }
+
+type msgKind int
+
+const (
+	noMessage msgKind = iota
+	updateMessage
+	queryMessage
+)
+
+// ErrMessage is returned for a message call out of order.
+var ErrMessage = errors.New("stable: message scope misuse")
+
+// BeginMessage opens an explicit message: the commit points of every
+// connection of this backend are held back until CommitMessage or Trap.
+func (b *Backend) BeginMessage() error { return b.begin(updateMessage) }
+
+// BeginQuery opens a query message, whose writes Trap or EndQuery always
+// drop.
+func (b *Backend) BeginQuery() error { return b.begin(queryMessage) }
+
+func (b *Backend) begin(kind msgKind) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.ready(); err != nil {
+		return err
+	}
+	if b.msg != noMessage {
+		return fmt.Errorf("%w: a message is already open", ErrMessage)
+	}
+	defer b.meter.begin()
+	if b.inBatch {
+		return fmt.Errorf("%w: a transaction is committing", ErrMessage)
+	}
+	// What an earlier implicit message left (it cannot, but a failed sync
+	// might) is committed first, so the message holds only its own work.
+	if err := b.commit(); err != nil {
+		return err
+	}
+	b.msg = kind
+	return nil
+}
+
+// CommitMessage lands the message's writes, all of them or none; on error
+// the message has trapped.
+func (b *Backend) CommitMessage() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.msg != updateMessage {
+		return fmt.Errorf("%w: no update message is open", ErrMessage)
+	}
+	b.msg = noMessage
+	if err := b.commit(); err != nil {
+		return err
+	}
+	b.meter.end(false)
+	return nil
+}
+
+// Trap drops everything written since the message began; the memory is
+// exactly as the last commit left it. Connections must drop what they
+// cached (the driver's Message helper does it).
+func (b *Backend) Trap() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.msg = noMessage
+	b.revert()
+}
+
+// EndQuery ends a query message, dropping its writes.
+func (b *Backend) EndQuery() { b.Trap() }

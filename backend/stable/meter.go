@@ -233,3 +233,41 @@ func (m *meter) snapshot() (cur, last, total Stats) {
 	}
 	return m.cur, m.last, m.total
 }
+
+// SetCosts sets the charges the meter counts.
+func (b *Backend) SetCosts(c Costs) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.meter.costs = c
+}
+
+// EnforceLimits makes every message fail cleanly (SQLITE_FULL, wrapping
+// ErrLimit) when it passes l; nil stops enforcing.
+func (b *Backend) EnforceLimits(l *Limits) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.meter.limits = l
+}
+
+// AddInstructions implements backend.InstructionMeter: the guest's
+// instructions count towards the message under way, and its limit.
+func (b *Backend) AddInstructions(n uint64) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.meter.cur.Instructions += n
+	return b.meter.instructionsLeft()
+}
+
+// Meter holds the counters of the message under way, of the last message
+// that ended, and of all of them since the backend was opened.
+type Meter struct {
+	Current, Last, Total Stats
+}
+
+// Stats returns the counters.
+func (b *Backend) Stats() Meter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, last, total := b.meter.snapshot()
+	return Meter{Current: cur, Last: last, Total: total}
+}
