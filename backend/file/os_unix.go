@@ -60,8 +60,14 @@ func (p *posixLock) Set(kind locking.Kind, start, n int64) error {
 	default:
 		lk.Type = syscall.F_UNLCK
 	}
+	return setLock(f, &lk)
+}
+
+// setLock takes or releases the lock lk on f without waiting: ErrBusy
+// when another process holds a conflicting one.
+func setLock(f *os.File, lk *syscall.Flock_t) error {
 	for {
-		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk)
+		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, lk)
 		switch {
 		case err == nil:
 			return nil
@@ -144,19 +150,7 @@ func (s *shmFile) File() *os.File { return s.f }
 
 // set takes a lock of kind on [start, start+n) without waiting.
 func (s *shmFile) set(kind int16, start, n int64) error {
-	lk := syscall.Flock_t{Type: kind, Whence: 0, Start: start, Len: n}
-	for {
-		err := syscall.FcntlFlock(s.f.Fd(), syscall.F_SETLK, &lk)
-		switch {
-		case err == nil:
-			return nil
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN || err == syscall.EACCES:
-			return backend.ErrBusy
-		}
-		return &os.PathError{Op: "fcntl", Path: s.f.Name(), Err: err}
-	}
+	return setLock(s.f, &syscall.Flock_t{Type: kind, Whence: 0, Start: start, Len: n})
 }
 
 // Lock implements shm.Storage with fcntl locks on the slots' bytes.

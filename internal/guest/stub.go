@@ -79,16 +79,14 @@ func makeStub(bin []byte, sum [sha256.Size]byte) ([]byte, error) {
 	out := make([]byte, 0, len(bin)/8)
 	out = append(out, bin[:8]...)
 	for p := 8; p < len(bin); {
-		id := bin[p]
-		size, n, err := uleb(bin[p+1:])
-		if err != nil || uint64(p)+1+uint64(n)+uint64(size) > uint64(len(bin)) {
-			return nil, errBadModule
+		id, body, next, err := section(bin, p)
+		if err != nil {
+			return nil, err
 		}
-		body := bin[p+1+n : p+1+n+int(size)]
-		p += 1 + n + int(size)
+		p = next
 		if id != sectionCode {
 			out = append(out, id)
-			out = putUleb(out, size)
+			out = putUleb(out, uint32(len(body)))
 			out = append(out, body...)
 			continue
 		}
@@ -113,18 +111,27 @@ func makeStub(bin []byte, sum [sha256.Size]byte) ([]byte, error) {
 	return append(out, custom...), nil
 }
 
+// section reads the section of bin at p: its id, its body, and where the
+// next one starts.
+func section(bin []byte, p int) (id byte, body []byte, next int, err error) {
+	size, n, err := uleb(bin[p+1:])
+	if err != nil || uint64(p)+1+uint64(n)+uint64(size) > uint64(len(bin)) {
+		return 0, nil, 0, errBadModule
+	}
+	next = p + 1 + n + int(size)
+	return bin[p], bin[p+1+n : next], next, nil
+}
+
 // dataSegments returns the [offset, end) ranges of bin's active data
 // segments in memory 0 (with constant offsets, as wasm-ld writes them).
 func dataSegments(bin []byte) ([][2]uint32, error) {
 	const sectionData = 11
 	for p := 8; p < len(bin); {
-		id := bin[p]
-		size, n, err := uleb(bin[p+1:])
-		if err != nil || uint64(p)+1+uint64(n)+uint64(size) > uint64(len(bin)) {
-			return nil, errBadModule
+		id, body, next, err := section(bin, p)
+		if err != nil {
+			return nil, err
 		}
-		body := bin[p+1+n : p+1+n+int(size)]
-		p += 1 + n + int(size)
+		p = next
 		if id != sectionData {
 			continue
 		}

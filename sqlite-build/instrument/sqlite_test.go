@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -49,6 +50,15 @@ func sqliteStubs() map[string]hostFunc {
 			for i := range b {
 				b[i] = byte(i*31 + 7)
 			}
+		},
+		// The name as it is: (vfs, name, nameLen, out, outCap).
+		"vfs_fullpath": func(_ context.Context, m api.Module, s []uint64) {
+			name, ok := m.Memory().Read(uint32(s[1]), uint32(s[2]))
+			if !ok || uint32(len(name)) >= uint32(s[4]) || !m.Memory().Write(uint32(s[3]), append(slices.Clone(name), 0)) {
+				s[0] = 14 // SQLITE_CANTOPEN
+				return
+			}
+			s[0] = 0
 		},
 	}
 	for _, name := range []string{"vol_close", "vol_read", "vol_write", "vol_size", "vol_truncate", "vol_sync",

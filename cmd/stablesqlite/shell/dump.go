@@ -53,7 +53,7 @@ func (sh *shell) dump(ctx context.Context, w io.Writer, pat string) error {
 		}
 		target := quoteIdentIfNeeded(t.name)
 		err := sh.run(ctx, "select * from "+quoteIdent(t.name), func(v []any) error {
-			_, err := io.WriteString(w, dumpInsert(target, v))
+			_, err := io.WriteString(w, insertStatement(target, v, dumpLiteral))
 			return err
 		})
 		if err != nil {
@@ -74,22 +74,6 @@ func (sh *shell) dump(ctx context.Context, w io.Writer, pat string) error {
 	}
 	_, err = fmt.Fprintln(w, "COMMIT;")
 	return err
-}
-
-// dumpInsert is the INSERT statement of one row of a dump.
-func dumpInsert(table string, vals []any) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(table)
-	b.WriteString(" VALUES(")
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(dumpLiteral(v))
-	}
-	b.WriteString(");\n")
-	return b.String()
 }
 
 // dumpLiteral renders a value as SQL that reads back exactly as it is

@@ -129,33 +129,20 @@ func (sh *shell) runStatement(ctx context.Context, stmt, rest string, from origi
 
 // printRows renders every row of rows in the current mode.
 func (sh *shell) printRows(rows *sql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
 	var r renderer
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
+	err := eachRow(rows, func(cols []string, vals []any) error {
 		if r == nil {
 			r = sh.mode.newRenderer(sh.out, cols)
 		}
-		if err := r.row(vals); err != nil {
-			return err
-		}
-	}
+		return r.row(vals)
+	})
 	if r != nil {
-		if err := r.end(); err != nil {
-			return err
+		// What was printed is closed (a box's bottom), error or not.
+		if end := r.end(); err == nil {
+			err = end
 		}
 	}
-	return rows.Err()
+	return err
 }
 
 // reportSQL prints an error of the user's SQL as sqlite3 does, with the

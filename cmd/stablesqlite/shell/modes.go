@@ -215,14 +215,16 @@ type insertRenderer struct {
 }
 
 func (r *insertRenderer) row(vals []any) error {
-	_, err := io.WriteString(r.w, insertStatement(quoteIdentIfNeeded(r.table), vals))
+	_, err := io.WriteString(r.w, insertStatement(quoteIdentIfNeeded(r.table), vals, sqlQuote))
 	return err
 }
 
 func (r *insertRenderer) end() error { return nil }
 
-// insertStatement is "INSERT INTO table VALUES(...);\n".
-func insertStatement(table string, vals []any) string {
+// insertStatement is "INSERT INTO table VALUES(...);\n", each value
+// written by literal (the insert mode and .dump write some values
+// differently).
+func insertStatement(table string, vals []any, literal func(any) string) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
 	b.WriteString(table)
@@ -231,7 +233,7 @@ func insertStatement(table string, vals []any) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(sqlQuote(v))
+		b.WriteString(literal(v))
 	}
 	b.WriteString(");\n")
 	return b.String()

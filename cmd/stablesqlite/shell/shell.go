@@ -156,6 +156,12 @@ func (sh *shell) run(ctx context.Context, query string, fn func(vals []any) erro
 		return err
 	}
 	defer rows.Close()
+	return eachRow(rows, func(_ []string, vals []any) error { return fn(vals) })
+}
+
+// eachRow calls fn with the column names and the values of each row of
+// rows, as stored (the values are reused from row to row).
+func eachRow(rows *sql.Rows, fn func(cols []string, vals []any) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
@@ -169,7 +175,7 @@ func (sh *shell) run(ctx context.Context, query string, fn func(vals []any) erro
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		if err := fn(vals); err != nil {
+		if err := fn(cols, vals); err != nil {
 			return err
 		}
 	}
