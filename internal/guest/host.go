@@ -249,35 +249,32 @@ func volTruncate(ctx context.Context, mod api.Module, stack []uint64) {
 	ret(stack, e.code(v.Truncate(size), rc.IOErrTruncate))
 }
 
-func volSync(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	v := e.get(uint32(stack[0]))
-	if v == nil {
-		ret(stack, rc.IOErrFsync)
-		return
+// volOp makes the host function of a volume call that takes one argument
+// and returns only an error, ioerr when the handle is unknown or the
+// backend fails without saying more.
+func volOp(ioerr rc.Code, op func(v backend.Volume, arg uint64) error) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		e := envOf(ctx)
+		v := e.get(uint32(stack[0]))
+		if v == nil {
+			ret(stack, ioerr)
+			return
+		}
+		ret(stack, e.code(op(v, stack[1]), ioerr))
 	}
-	ret(stack, e.code(v.Sync(backend.SyncFlags(int32(stack[1]))), rc.IOErrFsync))
 }
 
-func volLock(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	v := e.get(uint32(stack[0]))
-	if v == nil {
-		ret(stack, rc.IOErrLock)
-		return
-	}
-	ret(stack, e.code(v.Lock(backend.LockLevel(int32(stack[1]))), rc.IOErrLock))
-}
-
-func volUnlock(ctx context.Context, mod api.Module, stack []uint64) {
-	e := envOf(ctx)
-	v := e.get(uint32(stack[0]))
-	if v == nil {
-		ret(stack, rc.IOErrUnlock)
-		return
-	}
-	ret(stack, e.code(v.Unlock(backend.LockLevel(int32(stack[1]))), rc.IOErrUnlock))
-}
+var (
+	volSync = volOp(rc.IOErrFsync, func(v backend.Volume, flags uint64) error {
+		return v.Sync(backend.SyncFlags(int32(flags)))
+	})
+	volLock = volOp(rc.IOErrLock, func(v backend.Volume, level uint64) error {
+		return v.Lock(backend.LockLevel(int32(level)))
+	})
+	volUnlock = volOp(rc.IOErrUnlock, func(v backend.Volume, level uint64) error {
+		return v.Unlock(backend.LockLevel(int32(level)))
+	})
+)
 
 func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
