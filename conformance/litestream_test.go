@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
 )
 
 // LitestreamVersion is the Litestream the replication test builds.
@@ -49,7 +51,7 @@ func litestream(t *testing.T) string {
 // the copy it restores has every row and is sound.
 func TestLitestreamReplicates(t *testing.T) {
 	bin := litestream(t)
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	dir := t.TempDir()
 	path, replica, restored := filepath.Join(dir, "app.db"), filepath.Join(dir, "replica"), filepath.Join(dir, "restored.db")
 	db, err := sql.Open("stablesqlite", path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
 )
 
 const killChildEnv = "STABLESQLITE_KILL_CHILD"
@@ -180,7 +182,7 @@ func nativeState(t *testing.T, cli, path string) (int, error) {
 // committed transaction survives the application's crash in every one of
 // them. One kill per combination (STABLESQLITE_LONG=1: ten).
 func TestKill(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	kills := 1
 	if long() {
 		kills = 10

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/driver"
 )
 
@@ -182,7 +184,7 @@ func newWALDatabase(t *testing.T) (string, *sql.DB) {
 }
 
 func TestMultiProcessWAL(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	path, db := newWALDatabase(t)
 	const ours, natives, nativeTxs = 3, 2, 500
 	outs := make([]*childOutput, ours)
@@ -252,7 +254,7 @@ func TestMultiProcessWAL(t *testing.T) {
 // write lock with frames in the WAL, leaves nothing of it: the next writer,
 // here or native, recovers the index and goes on.
 func TestKilledWhileHoldingWALLocks(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	path, db := newWALDatabase(t)
 	if _, err := db.Exec("insert into log(who) values ('before')"); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/backend/heap"
 	"github.com/stablesqlite/stablesqlite/driver"
 )
@@ -146,13 +148,7 @@ func TestFileReopenAndNativeSQLite(t *testing.T) {
 		t.Fatalf("after reopen: %d rows, want 3", count)
 	}
 
-	cli, err := osexec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI needs the native sqlite3 shell (apt-get install sqlite3)")
-		}
-		t.Skip("native sqlite3 shell not installed")
-	}
+	cli := sqlite3cli.Path(t)
 	out, err := osexec.Command(cli, path, "PRAGMA integrity_check; select group_concat(v) from t;").CombinedOutput()
 	if err != nil {
 		t.Fatalf("sqlite3: %v: %s", err, out)

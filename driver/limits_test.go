@@ -6,28 +6,15 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	osexec "os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/driver"
 )
-
-// nativeSQLite returns the path of the native sqlite3 shell (CI must have
-// it: the Makefile installs it).
-func nativeSQLite(t *testing.T) string {
-	t.Helper()
-	cli, err := osexec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI needs the native sqlite3 shell (apt-get install sqlite3)")
-		}
-		t.Skip("native sqlite3 shell not installed")
-	}
-	return cli
-}
 
 // nativeResult runs q in the native shell on a new in-memory database
 // (after setup) and returns what it printed: the value, or the error
@@ -58,7 +45,7 @@ func nativeResult(t *testing.T, cli, setup, q string) (string, bool) {
 // checks JSON depth and nested CASE recursion, and Debian builds with more
 // variables), wantErr says what 3.54 answers.
 func TestLimitsAsNative(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	terms := func(n int, sep, term string) string {
 		parts := make([]string, n)
 		for i := range parts {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/backend/heap"
 )
 
@@ -16,7 +18,7 @@ import (
 // write the file x.db (they once wrote into the connection's own memory
 // and said nothing); a URI with vfs= names another backend.
 func TestPathsMeanFiles(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	for name, dsn := range map[string]string{
 		"memory": ":memory:",
 		"heap":   "file:" + heapName(t) + "?vfs=heap",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/driver"
 )
 
@@ -16,7 +18,7 @@ import (
 // nested too deep"; Debian's 3.40 when running it). The guest's 512 KiB stack overflowed at
 // about 700 (the instance trapped after overwriting SQLite's globals).
 func TestTriggerChainAsNative(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	for _, tc := range []struct {
 		n       int
 		wantErr string

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
+
 	"github.com/stablesqlite/stablesqlite/driver"
 )
 
@@ -70,7 +72,7 @@ func (sh *shell) run(t *testing.T, sql, marker string) {
 // once and makes its writes wait for the busy timeout, then fail with
 // SQLITE_BUSY, never SQLITE_PROTOCOL.
 func TestWALSharedWithNative(t *testing.T) {
-	cli := nativeSQLite(t)
+	cli := sqlite3cli.Path(t)
 	path := filepath.Join(t.TempDir(), "shared.db")
 	db := open(t, path+"?_pragma=journal_mode(WAL)")
 	mustExec(t, db, "create table t(who, n)")

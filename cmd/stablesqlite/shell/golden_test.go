@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
 )
 
 // prelude makes the tables the golden scripts query. It holds no REAL
@@ -64,7 +66,7 @@ var goldenCases = []goldenCase{
 }
 
 func TestGoldenAgainstNativeSQLite(t *testing.T) {
-	nativeSQLite(t)
+	sqlite3cli.Path(t)
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append(append(append([]string{}, c.args...), "g.db"), c.after...)
@@ -73,12 +75,12 @@ func TestGoldenAgainstNativeSQLite(t *testing.T) {
 				return runShell(t, c.script, args...)
 			})
 			native := runIn(t, c, func(dir string) result {
-				cmd := exec.Command(nativeSQLite(t), args...)
+				cmd := exec.Command(sqlite3cli.Path(t), args...)
 				cmd.Dir = dir
 				return runCmd(t, cmd, c.script)
 			})
 			// The programs' names differ in their own messages.
-			native.stderr = strings.ReplaceAll(native.stderr, nativeSQLite(t)+": ", "stablesqlite: ")
+			native.stderr = strings.ReplaceAll(native.stderr, sqlite3cli.Path(t)+": ", "stablesqlite: ")
 			if ours != native {
 				t.Errorf("script %q args %q %q\nours:\n%s\n---stderr:\n%s\n---exit %d\nnative sqlite3:\n%s\n---stderr:\n%s\n---exit %d",
 					c.script, c.args, c.after, ours.stdout, ours.stderr, ours.code, native.stdout, native.stderr, native.code)
@@ -104,7 +106,7 @@ func runIn(t *testing.T, c goldenCase, fn func(dir string) result) (r result) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(nativeSQLite(t), filepath.Join(dir, "g.db"))
+	cmd := exec.Command(sqlite3cli.Path(t), filepath.Join(dir, "g.db"))
 	if r := runCmd(t, cmd, prelude); r.code != 0 || r.stderr != "" {
 		t.Fatalf("prelude: %+v", r)
 	}

@@ -2,8 +2,6 @@ package shell
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -21,18 +19,4 @@ func runShell(t *testing.T, script string, args ...string) result {
 	var out, errOut bytes.Buffer
 	code := Run(args, strings.NewReader(script), &out, &errOut)
 	return result{out.String(), errOut.String(), code}
-}
-
-// nativeSQLite returns the path of Debian's sqlite3, which the golden
-// tests compare against; CI installs it (make toolchain).
-func nativeSQLite(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("sqlite3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the native sqlite3 is missing (apt-get install sqlite3)")
-		}
-		t.Skip("no native sqlite3 to compare with (apt-get install sqlite3)")
-	}
-	return path
 }

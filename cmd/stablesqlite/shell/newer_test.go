@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
 )
 
 // newerCase is a script whose output sqlite3 3.54, which this shell
@@ -95,7 +97,7 @@ var newerCases = []newerCase{
 }
 
 func TestGoldenNewer(t *testing.T) {
-	native := nativeSQLite(t)
+	native := sqlite3cli.Path(t)
 	for _, c := range newerCases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

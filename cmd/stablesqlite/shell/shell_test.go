@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stablesqlite/stablesqlite/internal/sqlite3cli"
 )
 
 // realSamples are REALs to print: special ones and random bit patterns.
@@ -97,7 +99,7 @@ func TestValuesAsStored(t *testing.T) {
 // reads back into the same content (compared as the native sqlite3
 // dumps both databases, REALs to 20 digits).
 func TestDumpRestoredByNativeSQLite(t *testing.T) {
-	native := nativeSQLite(t)
+	native := sqlite3cli.Path(t)
 	dir := t.TempDir()
 	orig, restored := filepath.Join(dir, "orig.db"), filepath.Join(dir, "restored.db")
 	script := `create table t(i integer primary key, r real, s text, b blob, n);
