@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 )
@@ -12,11 +13,13 @@ import (
 // osLocks records the OS locks a storage is asked for.
 type osLocks struct {
 	Storage
-	held [NLocks]string // "", "shared" or "exclusive"
-	deny bool           // another process holds everything
+	held  [NLocks]string // "", "shared" or "exclusive"
+	deny  bool           // another process holds everything
+	calls int
 }
 
 func (o *osLocks) Lock(offset, n int, flags backend.ShmFlags) error {
+	o.calls++
 	for i := offset; i < offset+n; i++ {
 		switch {
 		case flags&backend.ShmUnlock != 0:
@@ -75,9 +78,33 @@ func TestLocks(t *testing.T) {
 		t.Fatal("exclusive granted over another's shared lock:", err)
 	}
 	lock(b, 3, 1, backend.ShmUnlock|backend.ShmShared)
-	if o.held[3] != "" {
-		t.Fatal("the OS lock stayed after the last handle unlocked")
+	// The OS lock lingers: taking the slot again costs no OS call.
+	f.mu.Lock()
+	held, calls := o.held[3], o.calls
+	f.mu.Unlock()
+	if held != "shared" {
+		t.Fatalf("OS lock of slot 3 after the last unlock: %q, not lingering", held)
 	}
+	lock(b, 3, 1, backend.ShmLock|backend.ShmShared)
+	lock(b, 3, 1, backend.ShmUnlock|backend.ShmShared)
+	if o.calls != calls {
+		t.Fatalf("%d OS calls to take a lingering slot again", o.calls-calls)
+	}
+	// Then it goes.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		f.mu.Lock()
+		held = o.held[3]
+		f.mu.Unlock()
+		if held == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the OS lock stayed after the last handle unlocked")
+		}
+	}
+	// A lingering slot is free to the process's handles.
+	lock(a, 3, 1, backend.ShmLock|backend.ShmShared)
+	lock(a, 3, 1, backend.ShmUnlock|backend.ShmShared)
 	if err := lock(a, 3, 1, backend.ShmLock|backend.ShmExclusive); err != nil || o.held[3] != "exclusive" {
 		t.Fatal("exclusive on a free slot:", err, o.held[3])
 	}
