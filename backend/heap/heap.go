@@ -65,10 +65,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		b.files[name] = f
 	}
 	f.opens++
-	v := &volume{b: b, name: name, f: f, lock: f.lock.NewLock(), Handle: f.shm.NewHandle(),
-		readOnly:      flags&backend.OpenReadOnly != 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
-	return v, flags, nil
+	return &volume{Handle: f.lock.NewHandle(&f.shm, name, flags), b: b, f: f}, flags, nil
 }
 
 // Delete implements backend.Backend. A file that is still open stays
@@ -191,14 +188,9 @@ func (b *Backend) Drop(name string) error {
 }
 
 type volume struct {
-	*shm.Handle   // WAL index
-	b             *Backend
-	name          string
-	f             *file
-	lock          *locking.Lock
-	readOnly      bool
-	deleteOnClose bool
-	closed        bool
+	locking.Handle
+	b *Backend
+	f *file
 }
 
 func (v *volume) ReadAt(p []byte, off int64) (int, error) {
@@ -208,7 +200,7 @@ func (v *volume) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
-	if v.readOnly {
+	if v.ReadOnly {
 		return 0, backend.ErrReadOnly
 	}
 	v.f.mu.Lock()
@@ -223,7 +215,7 @@ func (v *volume) Size() (int64, error) {
 }
 
 func (v *volume) Truncate(size int64) error {
-	if v.readOnly {
+	if v.ReadOnly {
 		return backend.ErrReadOnly
 	}
 	v.f.mu.Lock()
@@ -233,10 +225,6 @@ func (v *volume) Truncate(size int64) error {
 
 func (v *volume) Sync(backend.SyncFlags) error { return nil }
 
-func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
-func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
-func (v *volume) CheckReserved() (bool, error)         { return v.lock.CheckReserved() }
-
 func (v *volume) DeviceCharacteristics() backend.IOCap {
 	return backend.IOCapSafeAppend | backend.IOCapSequential | backend.IOCapPowersafeOverwrite
 }
@@ -244,16 +232,15 @@ func (v *volume) DeviceCharacteristics() backend.IOCap {
 func (v *volume) SectorSize() int { return 4096 }
 
 func (v *volume) Close() error {
-	if v.closed {
+	if !v.Closing() {
 		return nil
 	}
-	v.closed = true
-	err := v.lock.Unlock(backend.LockNone)
+	err := v.Unlock(backend.LockNone)
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	v.f.opens--
-	if v.deleteOnClose && v.b.files[v.name] == v.f {
-		delete(v.b.files, v.name)
+	if v.DeleteOnClose && v.b.files[v.Name] == v.f {
+		delete(v.b.files, v.Name)
 	}
 	return err
 }
