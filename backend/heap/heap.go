@@ -7,11 +7,9 @@
 package heap
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
@@ -108,42 +106,16 @@ func (b *Backend) Names() []string {
 	return names
 }
 
-// exportWait bounds how long Export waits for a writer to finish.
-const exportWait = 5 * time.Second
-
-// Export returns a copy of the database image called name. It takes a
-// shared lock as a reader would, so the image is a consistent snapshot even
-// while other connections write; it waits up to five seconds for a writer
-// to finish and then fails with backend.ErrBusy.
+// Export returns a copy of the database image called name (see
+// backend.Export): a consistent snapshot even while other connections
+// write; it waits up to five seconds for a writer to finish and then fails
+// with backend.ErrBusy.
 func (b *Backend) Export(name string) ([]byte, error) {
-	b.mu.Lock()
-	f := b.files[name]
-	hot := b.files[name+"-journal"]
-	b.mu.Unlock()
-	if f == nil {
-		return nil, fmt.Errorf("heap: export %q: %w", name, backend.ErrNotFound)
-	}
-	l := f.lock.NewLock()
-	if err := backend.LockWithin(l, backend.LockShared, exportWait); err != nil {
+	image, err := backend.Export(b, name)
+	if err != nil {
 		return nil, fmt.Errorf("heap: export %q: %w", name, err)
 	}
-	defer l.Unlock(backend.LockNone)
-	if hot != nil {
-		// A journal with content and no writer is a transaction that never
-		// finished: the image would be torn until a connection rolls it back.
-		if reserved, _ := l.CheckReserved(); !reserved {
-			hot.mu.RLock()
-			hdr := make([]byte, 8)
-			n, _ := hot.data.ReadAt(hdr, 0)
-			hot.mu.RUnlock()
-			if n == 8 && binary.BigEndian.Uint64(hdr) != 0 {
-				return nil, fmt.Errorf("heap: export %q: an unfinished transaction's journal is present; open the database once to roll it back", name)
-			}
-		}
-	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.data.Bytes(), nil
+	return image, nil
 }
 
 // Import replaces (or creates) the database called name with a copy of
