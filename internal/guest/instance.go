@@ -152,15 +152,14 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	if g, ok := mod.ExportedGlobal("meter_counter").(api.MutableGlobal); ok {
 		i.meter.counter = g
 	}
-	if err := i.checkExports(); err != nil {
-		i.Close()
-		return nil, err
+	err = i.checkExports()
+	if err == nil {
+		err = i.reserve(&i.scratch, 4096)
 	}
-	if err := i.reserve(&i.scratch, 4096); err != nil {
-		i.Close()
-		return nil, err
+	if err == nil {
+		err = i.registerVFSes(cfg.Backend, cfg.Name)
 	}
-	if err := i.registerVFSes(cfg.Backend, cfg.Name); err != nil {
+	if err != nil {
 		i.Close()
 		return nil, err
 	}
