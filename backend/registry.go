@@ -43,16 +43,12 @@ func Register(name string, f Factory) {
 // Lookup returns the factory registered as name.
 func Lookup(name string) (Factory, error) {
 	registryMu.RLock()
-	defer registryMu.RUnlock()
-	if f, ok := registry[name]; ok {
+	f, ok := registry[name]
+	registryMu.RUnlock()
+	if ok {
 		return f, nil
 	}
-	known := make([]string, 0, len(registry))
-	for n := range registry {
-		known = append(known, n)
-	}
-	sort.Strings(known)
-	return nil, fmt.Errorf("unknown backend vfs=%q (have %s)", name, strings.Join(known, ", "))
+	return nil, fmt.Errorf("unknown backend vfs=%q (have %s)", name, strings.Join(Names(), ", "))
 }
 
 // Owns reports whether some registered backend takes the DSN parameter

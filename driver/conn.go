@@ -300,10 +300,7 @@ func (s *Stmt) release() {
 
 // check refuses work on a closed or broken connection or an ended context.
 func (c *Conn) check(ctx context.Context) error {
-	if c.closed {
-		return driver.ErrBadConn
-	}
-	if c.sc.Broken() != nil {
+	if !c.IsValid() {
 		return driver.ErrBadConn
 	}
 	return ctx.Err()
@@ -351,10 +348,8 @@ func (t tx) Commit() error {
 	defer t.c.endTransaction()
 	defer t.c.endReadOnly()
 	err := t.c.execSimple(context.Background(), "COMMIT")
-	if err != nil {
-		if !t.c.sc.Autocommit() {
-			t.c.execSimple(context.Background(), "ROLLBACK")
-		}
+	if err != nil && !t.c.sc.Autocommit() {
+		t.c.execSimple(context.Background(), "ROLLBACK")
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/internal/sqlite"
 )
 
@@ -29,8 +30,8 @@ func (c *Conn) Serialize(schema string) ([]byte, error) { return c.sc.Serialize(
 // Deserialize replaces the database schema with an in-memory database
 // holding a copy of image (which is checked first).
 func (c *Conn) Deserialize(schema string, image []byte) error {
-	if err := checkImage(image); err != nil {
-		return err
+	if err := backend.CheckImage(image); err != nil {
+		return fmt.Errorf("stablesqlite: %w", err)
 	}
 	return c.sc.Deserialize(schema, image)
 }

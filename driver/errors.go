@@ -1,6 +1,9 @@
 package driver
 
-import "github.com/stablesqlite/stablesqlite/internal/sqlite"
+import (
+	"github.com/stablesqlite/stablesqlite/internal/rc"
+	"github.com/stablesqlite/stablesqlite/internal/sqlite"
+)
 
 // ErrorCode is a primary SQLite result code. It is an error, so that
 // errors.Is(err, driver.ErrConstraint) asks whether err has that primary
@@ -20,38 +23,38 @@ type Error = sqlite.Error
 
 // Primary result codes.
 const (
-	ErrError      = sqlite.ErrError
-	ErrInternal   = sqlite.ErrInternal
-	ErrPerm       = sqlite.ErrPerm
-	ErrAbort      = sqlite.ErrAbort
-	ErrBusy       = sqlite.ErrBusy
-	ErrLocked     = sqlite.ErrLocked
-	ErrNoMem      = sqlite.ErrNoMem
-	ErrReadOnly   = sqlite.ErrReadOnly
-	ErrInterrupt  = sqlite.ErrInterrupt
-	ErrIOErr      = sqlite.ErrIOErr
-	ErrCorrupt    = sqlite.ErrCorrupt
-	ErrNotFound   = sqlite.ErrNotFound
-	ErrFull       = sqlite.ErrFull
-	ErrCantOpen   = sqlite.ErrCantOpen
-	ErrProtocol   = sqlite.ErrProtocol
-	ErrSchema     = sqlite.ErrSchema
-	ErrTooBig     = sqlite.ErrTooBig
-	ErrConstraint = sqlite.ErrConstraint
-	ErrMismatch   = sqlite.ErrMismatch
-	ErrMisuse     = sqlite.ErrMisuse
-	ErrRange      = sqlite.ErrRange
-	ErrNotADB     = sqlite.ErrNotADB
+	ErrError      = ErrorCode(rc.Error)
+	ErrInternal   = ErrorCode(rc.Internal)
+	ErrPerm       = ErrorCode(rc.Perm)
+	ErrAbort      = ErrorCode(rc.Abort)
+	ErrBusy       = ErrorCode(rc.Busy)
+	ErrLocked     = ErrorCode(rc.Locked)
+	ErrNoMem      = ErrorCode(rc.NoMem)
+	ErrReadOnly   = ErrorCode(rc.ReadOnly)
+	ErrInterrupt  = ErrorCode(rc.Interrupt)
+	ErrIOErr      = ErrorCode(rc.IOErr)
+	ErrCorrupt    = ErrorCode(rc.Corrupt)
+	ErrNotFound   = ErrorCode(rc.NotFound)
+	ErrFull       = ErrorCode(rc.Full)
+	ErrCantOpen   = ErrorCode(rc.CantOpen)
+	ErrProtocol   = ErrorCode(rc.Protocol)
+	ErrSchema     = ErrorCode(rc.Schema)
+	ErrTooBig     = ErrorCode(rc.TooBig)
+	ErrConstraint = ErrorCode(rc.Constraint)
+	ErrMismatch   = ErrorCode(rc.Mismatch)
+	ErrMisuse     = ErrorCode(rc.Misuse)
+	ErrRange      = ErrorCode(rc.Range)
+	ErrNotADB     = ErrorCode(rc.NotADB)
 )
 
 // Extended result codes users commonly test for.
 const (
-	ErrConstraintCheck      = sqlite.ErrConstraintCheck
-	ErrConstraintForeignKey = sqlite.ErrConstraintForeignKey
-	ErrConstraintNotNull    = sqlite.ErrConstraintNotNull
-	ErrConstraintPrimaryKey = sqlite.ErrConstraintPrimaryKey
-	ErrConstraintUnique     = sqlite.ErrConstraintUnique
-	ErrBusySnapshot         = sqlite.ErrBusySnapshot
-	ErrReadOnlyDBMoved      = sqlite.ErrReadOnlyDBMoved
-	ErrIOErrShortRead       = sqlite.ErrIOErrShortRead
+	ErrConstraintCheck      = ExtendedErrorCode(rc.ConstraintCheck)
+	ErrConstraintForeignKey = ExtendedErrorCode(rc.ConstraintForeignKey)
+	ErrConstraintNotNull    = ExtendedErrorCode(rc.ConstraintNotNull)
+	ErrConstraintPrimaryKey = ExtendedErrorCode(rc.ConstraintPrimaryKey)
+	ErrConstraintUnique     = ExtendedErrorCode(rc.ConstraintUnique)
+	ErrBusySnapshot         = ExtendedErrorCode(rc.BusySnapshot)
+	ErrReadOnlyDBMoved      = ExtendedErrorCode(rc.ReadOnlyDBMoved)
+	ErrIOErrShortRead       = ExtendedErrorCode(rc.IOErrShortRead)
 )

@@ -45,14 +45,7 @@ var driverParams = map[string]func(cfg *config, values []string) error{
 		}
 		return nil
 	},
-	"_txlock": func(cfg *config, v []string) error {
-		switch strings.ToLower(last(v)) {
-		case "deferred", "immediate", "exclusive":
-			cfg.txlock = strings.ToUpper(last(v))
-			return nil
-		}
-		return fmt.Errorf("stablesqlite: _txlock=%q: want deferred, immediate or exclusive", last(v))
-	},
+	"_txlock":      func(cfg *config, v []string) error { return WithTxLock(last(v))(cfg) },
 	"_timefmt":     setTimeFormat,
 	"_time_format": setTimeFormat,
 	"_loc": func(cfg *config, v []string) error {

@@ -68,10 +68,7 @@ func (r *Rows) step() (bool, error) {
 
 // Next implements driver.Rows.
 func (r *Rows) Next(dest []driver.Value) error {
-	if r.closed {
-		return io.EOF
-	}
-	if r.done {
+	if r.closed || r.done {
 		return io.EOF
 	}
 	if err := r.s.c.check(r.ctx); err != nil {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/stablesqlite/stablesqlite/backend"
 )
 
 // TimeFormat is how time.Time arguments are stored: text that SQLite's date
@@ -154,12 +152,4 @@ func (r *timeRule) in(t time.Time) time.Time {
 		return t.In(r.loc)
 	}
 	return t
-}
-
-// checkImage checks an SQLite file image before SQLite sees it.
-func checkImage(image []byte) error {
-	if err := backend.CheckImage(image); err != nil {
-		return fmt.Errorf("stablesqlite: %w", err)
-	}
-	return nil
 }

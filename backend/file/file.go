@@ -127,10 +127,8 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 	in.refs++
 	in.files = append(in.files, f)
 	b.mu.Unlock()
-	v := &volume{b: b, in: in, f: f, lock: in.lock.NewLock(), Handle: in.shm.NewHandle(), name: name,
-		readOnly:      flags&backend.OpenReadWrite == 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0,
-		syncDir:       flags&backend.OpenCreate != 0 && flags&(backend.OpenMainJournal|backend.OpenSuperJournal|backend.OpenWAL) != 0}
+	v := &volume{Handle: in.lock.NewHandle(&in.shm, name, flags), b: b, in: in, f: f,
+		syncDir: flags&backend.OpenCreate != 0 && flags&(backend.OpenMainJournal|backend.OpenSuperJournal|backend.OpenWAL) != 0}
 	if flags&backend.OpenWAL != 0 {
 		v.wal = &gather{}
 	}
@@ -186,17 +184,12 @@ func (b *Backend) canAccess(name string, st fs.FileInfo, write bool) bool {
 }
 
 type volume struct {
-	*shm.Handle           // WAL index
-	wal           *gather // the WAL's writes, gathered to the end of each commit; nil for any other file
-	b             *Backend
-	in            *inode
-	f             fsys.File
-	lock          *locking.Lock
-	name          string
-	readOnly      bool
-	deleteOnClose bool
-	syncDir       bool // the first Sync also syncs the directory (a journal or WAL opened to be created)
-	closed        bool
+	locking.Handle
+	wal     *gather // the WAL's writes, gathered to the end of each commit; nil for any other file
+	b       *Backend
+	in      *inode
+	f       fsys.File
+	syncDir bool // the first Sync also syncs the directory (a journal or WAL opened to be created)
 }
 
 // A write goes to the operating system before WriteAt returns, as in
@@ -224,7 +217,7 @@ func (v *volume) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
-	if v.readOnly {
+	if v.ReadOnly {
 		return 0, backend.ErrReadOnly
 	}
 	if v.wal != nil {
@@ -246,7 +239,7 @@ func (v *volume) Size() (int64, error) {
 }
 
 func (v *volume) Truncate(size int64) error {
-	if v.readOnly {
+	if v.ReadOnly {
 		return backend.ErrReadOnly
 	}
 	if err := v.flush(); err != nil {
@@ -265,7 +258,7 @@ func (v *volume) Sync(backend.SyncFlags) error {
 	if v.syncDir {
 		// As os_unix.c: a journal's name is durable before the database is
 		// changed under it, or a power cut could lose a hot journal.
-		if err := v.b.fs.SyncDir(filepath.Dir(v.name)); err != nil {
+		if err := v.b.fs.SyncDir(filepath.Dir(v.Name)); err != nil {
 			return err
 		}
 		v.syncDir = false
@@ -277,17 +270,15 @@ func (v *volume) Lock(level backend.LockLevel) error {
 	if err := v.flush(); err != nil {
 		return err
 	}
-	return v.lock.Lock(level)
+	return v.Handle.Lock(level)
 }
 
 func (v *volume) Unlock(level backend.LockLevel) error {
 	if err := v.flush(); err != nil {
 		return err
 	}
-	return v.lock.Unlock(level)
+	return v.Handle.Unlock(level)
 }
-
-func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
 func (v *volume) DeviceCharacteristics() backend.IOCap { return backend.IOCapPowersafeOverwrite }
 func (v *volume) SectorSize() int                      { return 4096 }
@@ -296,16 +287,15 @@ func (v *volume) SectorSize() int                      { return 4096 }
 // with its last handle, since closing any of them would drop the process's
 // POSIX locks held through the others.
 func (v *volume) Close() error {
-	if v.closed {
+	if !v.Closing() {
 		return nil
 	}
-	v.closed = true
 	err := v.flush()
-	if uerr := v.lock.Unlock(backend.LockNone); err == nil {
+	if uerr := v.Handle.Unlock(backend.LockNone); err == nil {
 		err = uerr
 	}
-	if v.deleteOnClose {
-		v.b.fs.Remove(v.name)
+	if v.DeleteOnClose {
+		v.b.fs.Remove(v.Name)
 	}
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()

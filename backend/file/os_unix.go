@@ -49,18 +49,11 @@ func newOSLock(f *os.File) locking.OS {
 // useWritable makes the locks go through f, a descriptor open for writing.
 func (p *posixLock) useWritable(f *os.File) { p.f.Store(f) }
 
+// fcntlTypes are the fcntl lock types of the kinds of lock requests.
+var fcntlTypes = [...]int16{locking.Unlock: syscall.F_UNLCK, locking.ReadLock: syscall.F_RDLCK, locking.WriteLock: syscall.F_WRLCK}
+
 func (p *posixLock) Set(kind locking.Kind, start, n int64) error {
-	f := p.f.Load()
-	lk := syscall.Flock_t{Whence: 0, Start: start, Len: n}
-	switch kind {
-	case locking.ReadLock:
-		lk.Type = syscall.F_RDLCK
-	case locking.WriteLock:
-		lk.Type = syscall.F_WRLCK
-	default:
-		lk.Type = syscall.F_UNLCK
-	}
-	return setLock(f, &lk)
+	return setLock(p.f.Load(), &syscall.Flock_t{Type: fcntlTypes[kind], Start: start, Len: n})
 }
 
 // setLock takes or releases the lock lk on f without waiting: ErrBusy
@@ -82,12 +75,18 @@ func setLock(f *os.File, lk *syscall.Flock_t) error {
 }
 
 func (p *posixLock) Test(start, n int64) (bool, error) {
-	f := p.f.Load()
-	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: start, Len: n}
+	held, err := heldLock(p.f.Load(), start, n)
+	return held != syscall.F_UNLCK, err
+}
+
+// heldLock returns the type of a lock another process holds that conflicts
+// with a write lock on [start, start+n) of f, F_UNLCK for none.
+func heldLock(f *os.File, start, n int64) (int16, error) {
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Start: start, Len: n}
 	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
-		return false, &os.PathError{Op: "fcntl", Path: f.Name(), Err: err}
+		return syscall.F_UNLCK, &os.PathError{Op: "fcntl", Path: f.Name(), Err: err}
 	}
-	return lk.Type != syscall.F_UNLCK, nil
+	return lk.Type, nil
 }
 
 func canAccess(name string, write bool) bool {
@@ -121,19 +120,16 @@ func openShm(path string) (shm.Storage, error) {
 		return nil, err
 	}
 	s := &shmFile{f}
-	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: shmDMS, Len: 1}
-	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
-		f.Close()
-		return nil, &os.PathError{Op: "fcntl", Path: path, Err: err}
-	}
-	switch lk.Type {
-	case syscall.F_UNLCK:
+	held, err := heldLock(f, shmDMS, 1)
+	switch {
+	case err != nil:
+	case held == syscall.F_UNLCK:
 		err = s.set(syscall.F_WRLCK, shmDMS, 1)
 		if err == nil {
 			// Three bytes, as SQLite leaves it: less than a header.
 			err = f.Truncate(3)
 		}
-	case syscall.F_WRLCK:
+	case held == syscall.F_WRLCK:
 		err = fmt.Errorf("%w: another process is initialising the WAL index", backend.ErrBusy)
 	}
 	if err == nil {
@@ -150,7 +146,7 @@ func (s *shmFile) File() *os.File { return s.f }
 
 // set takes a lock of kind on [start, start+n) without waiting.
 func (s *shmFile) set(kind int16, start, n int64) error {
-	return setLock(s.f, &syscall.Flock_t{Type: kind, Whence: 0, Start: start, Len: n})
+	return setLock(s.f, &syscall.Flock_t{Type: kind, Start: start, Len: n})
 }
 
 // Lock implements shm.Storage with fcntl locks on the slots' bytes.

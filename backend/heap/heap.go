@@ -7,11 +7,9 @@
 package heap
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
@@ -65,10 +63,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		b.files[name] = f
 	}
 	f.opens++
-	v := &volume{b: b, name: name, f: f, lock: f.lock.NewLock(), Handle: f.shm.NewHandle(),
-		readOnly:      flags&backend.OpenReadOnly != 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}
-	return v, flags, nil
+	return &volume{Handle: f.lock.NewHandle(&f.shm, name, flags), b: b, f: f}, flags, nil
 }
 
 // Delete implements backend.Backend. A file that is still open stays
@@ -111,42 +106,16 @@ func (b *Backend) Names() []string {
 	return names
 }
 
-// exportWait bounds how long Export waits for a writer to finish.
-const exportWait = 5 * time.Second
-
-// Export returns a copy of the database image called name. It takes a
-// shared lock as a reader would, so the image is a consistent snapshot even
-// while other connections write; it waits up to five seconds for a writer
-// to finish and then fails with backend.ErrBusy.
+// Export returns a copy of the database image called name (see
+// backend.Export): a consistent snapshot even while other connections
+// write; it waits up to five seconds for a writer to finish and then fails
+// with backend.ErrBusy.
 func (b *Backend) Export(name string) ([]byte, error) {
-	b.mu.Lock()
-	f := b.files[name]
-	hot := b.files[name+"-journal"]
-	b.mu.Unlock()
-	if f == nil {
-		return nil, fmt.Errorf("heap: export %q: %w", name, backend.ErrNotFound)
-	}
-	l := f.lock.NewLock()
-	if err := backend.LockWithin(l, backend.LockShared, exportWait); err != nil {
+	image, err := backend.Export(b, name)
+	if err != nil {
 		return nil, fmt.Errorf("heap: export %q: %w", name, err)
 	}
-	defer l.Unlock(backend.LockNone)
-	if hot != nil {
-		// A journal with content and no writer is a transaction that never
-		// finished: the image would be torn until a connection rolls it back.
-		if reserved, _ := l.CheckReserved(); !reserved {
-			hot.mu.RLock()
-			hdr := make([]byte, 8)
-			n, _ := hot.data.ReadAt(hdr, 0)
-			hot.mu.RUnlock()
-			if n == 8 && binary.BigEndian.Uint64(hdr) != 0 {
-				return nil, fmt.Errorf("heap: export %q: an unfinished transaction's journal is present; open the database once to roll it back", name)
-			}
-		}
-	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.data.Bytes(), nil
+	return image, nil
 }
 
 // Import replaces (or creates) the database called name with a copy of
@@ -191,14 +160,9 @@ func (b *Backend) Drop(name string) error {
 }
 
 type volume struct {
-	*shm.Handle   // WAL index
-	b             *Backend
-	name          string
-	f             *file
-	lock          *locking.Lock
-	readOnly      bool
-	deleteOnClose bool
-	closed        bool
+	locking.Handle
+	b *Backend
+	f *file
 }
 
 func (v *volume) ReadAt(p []byte, off int64) (int, error) {
@@ -208,7 +172,7 @@ func (v *volume) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
-	if v.readOnly {
+	if v.ReadOnly {
 		return 0, backend.ErrReadOnly
 	}
 	v.f.mu.Lock()
@@ -223,7 +187,7 @@ func (v *volume) Size() (int64, error) {
 }
 
 func (v *volume) Truncate(size int64) error {
-	if v.readOnly {
+	if v.ReadOnly {
 		return backend.ErrReadOnly
 	}
 	v.f.mu.Lock()
@@ -233,10 +197,6 @@ func (v *volume) Truncate(size int64) error {
 
 func (v *volume) Sync(backend.SyncFlags) error { return nil }
 
-func (v *volume) Lock(level backend.LockLevel) error   { return v.lock.Lock(level) }
-func (v *volume) Unlock(level backend.LockLevel) error { return v.lock.Unlock(level) }
-func (v *volume) CheckReserved() (bool, error)         { return v.lock.CheckReserved() }
-
 func (v *volume) DeviceCharacteristics() backend.IOCap {
 	return backend.IOCapSafeAppend | backend.IOCapSequential | backend.IOCapPowersafeOverwrite
 }
@@ -244,16 +204,15 @@ func (v *volume) DeviceCharacteristics() backend.IOCap {
 func (v *volume) SectorSize() int { return 4096 }
 
 func (v *volume) Close() error {
-	if v.closed {
+	if !v.Closing() {
 		return nil
 	}
-	v.closed = true
-	err := v.lock.Unlock(backend.LockNone)
+	err := v.Unlock(backend.LockNone)
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	v.f.opens--
-	if v.deleteOnClose && v.b.files[v.name] == v.f {
-		delete(v.b.files, v.name)
+	if v.DeleteOnClose && v.b.files[v.Name] == v.f {
+		delete(v.b.files, v.Name)
 	}
 	return err
 }

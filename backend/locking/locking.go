@@ -4,8 +4,10 @@
 // take part too.
 //
 // One File stands for one underlying file (one inode); each open handle on
-// it has its own Lock. The rules are those of os_unix.c's unixLock and
-// posixUnlock, so the behaviour seen by SQLite is the one it was tested with.
+// it has its own Lock, which a volume holds in a Handle (with its view of
+// the WAL index, package shm). The rules are those of os_unix.c's unixLock
+// and posixUnlock, so the behaviour seen by SQLite is the one it was tested
+// with.
 package locking
 
 import (

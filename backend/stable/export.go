@@ -1,10 +1,8 @@
 package stable
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 )
@@ -14,45 +12,14 @@ import (
 var ErrInUse = errors.New("stable: database is open")
 
 // Export returns a copy of the SQLite database called name, an ordinary
-// SQLite file image. It reads under a shared lock, as a reader would, so it
-// is a consistent snapshot; it waits up to five seconds for a writer.
+// SQLite file image (see backend.Export): a consistent snapshot; it waits
+// up to five seconds for a writer.
 func (b *Backend) Export(name string) ([]byte, error) {
-	v, _, err := b.Open(name, backend.OpenReadOnly|backend.OpenMainDB)
+	image, err := backend.Export(b, name)
 	if err != nil {
-		return nil, fmt.Errorf("stable: export %q: %w", name, err)
-	}
-	defer v.Close()
-	if err := backend.LockWithin(v, backend.LockShared, 5*time.Second); err != nil {
-		return nil, fmt.Errorf("stable: export %q: %w", name, err)
-	}
-	if hot, err := b.hotJournal(name); err != nil || hot {
-		return nil, errors.Join(fmt.Errorf("stable: export %q: an unfinished transaction's journal is present; open the database once to roll it back", name), err)
-	}
-	size, err := v.Size()
-	if err != nil {
-		return nil, err
-	}
-	image := make([]byte, size)
-	if _, err := v.ReadAt(image, 0); err != nil {
 		return nil, fmt.Errorf("stable: export %q: %w", name, err)
 	}
 	return image, nil
-}
-
-// hotJournal reports whether name has a rollback journal with content (left
-// by a transaction that fell back from an atomic batch and never finished).
-func (b *Backend) hotJournal(name string) (bool, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	e := b.work.find(name + "-journal")
-	if e == nil || e.size < 8 {
-		return false, nil
-	}
-	hdr := make([]byte, 8)
-	if _, err := b.readFile(e, hdr, 0); err != nil {
-		return false, err
-	}
-	return binary.BigEndian.Uint64(hdr) != 0, nil
 }
 
 // Import stores image, an ordinary SQLite database file, as the database

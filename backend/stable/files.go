@@ -48,9 +48,7 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 		b.open[name] = of
 	}
 	of.opens++
-	return &volume{b: b, name: name, lock: of.lock.NewLock(), Handle: of.shm.NewHandle(), of: of,
-		readOnly:      flags&backend.OpenReadOnly != 0,
-		deleteOnClose: flags&backend.OpenDeleteOnClose != 0}, flags, nil
+	return &volume{Handle: of.lock.NewHandle(&of.shm, name, flags), b: b, of: of}, flags, nil
 }
 
 // Delete implements backend.Backend.

@@ -1,10 +1,11 @@
 package stable
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/stablesqlite/stablesqlite/backend/memstore"
 )
 
 // PageSize is the unit in which a Memory is sized and grown: 64 KiB, as
@@ -62,15 +63,16 @@ type Closer interface {
 	Close() error
 }
 
-// sparse is the in-process Memory: 64 KiB pages allocated on first write,
-// so growing copies nothing and untouched pages cost no RAM.
+// sparse is the in-process Memory: its bytes in a memstore.Store, whose
+// 64 KiB chunks are allocated on first write, so growing copies nothing and
+// untouched pages cost no RAM.
 type sparse struct {
-	mu    sync.Mutex
-	pages map[uint64][]byte
-	size  uint64 // pages
-	max   uint64
+	mu   sync.Mutex
+	data memstore.Store // what was written; the rest reads as zeros
+	size uint64         // pages
+	max  uint64
 
-	// trap, when set (by tests), is asked before each grow and page write
+	// trap, when set (by tests), is asked before each grow and write
 	// inside Apply whether the platform traps there; Apply then undoes what
 	// it did, as a trapped message leaves no trace.
 	trap func(op string) bool
@@ -80,12 +82,12 @@ type sparse struct {
 var errTrapped = errors.New("stable: message trapped")
 
 // NewMemory returns an empty in-process memory that can grow to maxPages
-// (0: DefaultMaxPages).
+// (0: DefaultMaxPages; at most memstore.MaxSize, 1 TiB).
 func NewMemory(maxPages uint64) Memory {
 	if maxPages == 0 {
 		maxPages = DefaultMaxPages
 	}
-	return &sparse{pages: make(map[uint64][]byte), max: maxPages}
+	return &sparse{max: min(maxPages, memstore.MaxSize/PageSize)}
 }
 
 func (m *sparse) Size() uint64 {
@@ -111,17 +113,8 @@ func (m *sparse) ReadAt(p []byte, off uint64) error {
 	if err := checkRange(uint64(len(p)), off, m.size); err != nil {
 		return err
 	}
-	for n := 0; n < len(p); {
-		pg, po := off/PageSize, off%PageSize
-		k := min(uint64(len(p)-n), PageSize-po)
-		if page := m.pages[pg]; page != nil {
-			copy(p[n:], page[po:po+k])
-		} else {
-			clear(p[n : n+int(k)])
-		}
-		n += int(k)
-		off += k
-	}
+	n, _ := m.data.ReadAt(p, int64(off))
+	clear(p[n:]) // past the last byte ever written
 	return nil
 }
 
@@ -131,22 +124,8 @@ func (m *sparse) WriteAt(p []byte, off uint64) error {
 	if err := checkRange(uint64(len(p)), off, m.size); err != nil {
 		return err
 	}
-	m.write(p, off)
-	return nil
-}
-
-func (m *sparse) write(p []byte, off uint64) {
-	for n := 0; n < len(p); {
-		pg, po := off/PageSize, off%PageSize
-		page := m.pages[pg]
-		if page == nil {
-			page = make([]byte, PageSize)
-			m.pages[pg] = page
-		}
-		k := copy(page[po:], p[n:])
-		n += k
-		off += uint64(k)
-	}
+	_, err := m.data.WriteAt(p, int64(off))
+	return err
 }
 
 // Apply implements Atomic: bounds and the maximum are checked before
@@ -166,21 +145,17 @@ func (m *sparse) Apply(size uint64, writes []Write) error {
 	if m.trap == nil {
 		m.size = newSize
 		for _, w := range writes {
-			m.write(w.Data, w.Off)
+			m.data.WriteAt(w.Data, int64(w.Off)) // inside the maximum: cannot fail
 		}
 		return nil
 	}
-	// The undo path, for trap injection: remember each page before its
-	// first change.
-	oldSize, undo := m.size, map[uint64][]byte{}
+	// The undo path, for trap injection: remember what each write replaces.
+	oldSize, oldEnd, undo := m.size, m.data.Size(), []Write(nil)
 	rollback := func() error {
-		for pg, old := range undo {
-			if old == nil {
-				delete(m.pages, pg)
-			} else {
-				m.pages[pg] = old
-			}
+		for i := len(undo) - 1; i >= 0; i-- {
+			m.data.WriteAt(undo[i].Data, int64(undo[i].Off))
 		}
+		m.data.Truncate(oldEnd)
 		m.size = oldSize
 		return errTrapped
 	}
@@ -191,15 +166,13 @@ func (m *sparse) Apply(size uint64, writes []Write) error {
 		m.size = newSize
 	}
 	for _, w := range writes {
-		for pg := w.Off / PageSize; pg*PageSize < w.Off+uint64(len(w.Data)); pg++ {
-			if _, ok := undo[pg]; !ok {
-				undo[pg] = bytes.Clone(m.pages[pg])
-			}
-		}
+		old := make([]byte, len(w.Data))
+		m.data.ReadAt(old, int64(w.Off))
+		undo = append(undo, Write{w.Off, old})
 		if m.trap("write") {
 			return rollback()
 		}
-		m.write(w.Data, w.Off)
+		m.data.WriteAt(w.Data, int64(w.Off))
 	}
 	return nil
 }

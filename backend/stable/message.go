@@ -81,7 +81,11 @@ func runMessage(ctx context.Context, conn *sql.Conn, fn func(*sql.Conn) error, q
 	defer func() {
 		if !committed {
 			sb.Trap()
-			rollbackOpenTx(ctx, conn)
+			// A transaction left open ends, so that the connection holds
+			// no lock and no stale pages.
+			if open, err := txOpen(conn); err == nil && open {
+				conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			}
 		}
 	}()
 	if err := fn(conn); err != nil {
@@ -103,14 +107,6 @@ func txOpen(conn *sql.Conn) (open bool, err error) {
 		return nil
 	})
 	return open, err
-}
-
-// rollbackOpenTx ends a transaction a trapped message left open, so that
-// the connection holds no lock and no stale pages.
-func rollbackOpenTx(ctx context.Context, conn *sql.Conn) {
-	if open, err := txOpen(conn); err == nil && open {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-	}
 }
 
 type msgKind int

@@ -10,25 +10,19 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/locking"
-	"github.com/stablesqlite/stablesqlite/backend/shm"
 )
 
 type volume struct {
-	*shm.Handle   // WAL index
-	b             *Backend
-	of            *openFile
-	name          string
-	lock          *locking.Lock
-	readOnly      bool
-	deleteOnClose bool
-	closed        bool
+	locking.Handle
+	b  *Backend
+	of *openFile
 }
 
 // entry returns the file's working entry, which may have been deleted.
 func (v *volume) entry() (*entry, error) {
-	e := v.b.work.find(v.name)
+	e := v.b.work.find(v.Name)
 	if e == nil {
-		return nil, fmt.Errorf("stable: %q was deleted: %w", v.name, backend.ErrNotFound)
+		return nil, fmt.Errorf("stable: %q was deleted: %w", v.Name, backend.ErrNotFound)
 	}
 	return e, nil
 }
@@ -44,7 +38,7 @@ func (v *volume) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
-	if v.readOnly {
+	if v.ReadOnly {
 		return 0, backend.ErrReadOnly
 	}
 	v.b.mu.Lock()
@@ -67,7 +61,7 @@ func (v *volume) Size() (int64, error) {
 }
 
 func (v *volume) Truncate(size int64) error {
-	if v.readOnly {
+	if v.ReadOnly {
 		return backend.ErrReadOnly
 	}
 	v.b.mu.Lock()
@@ -109,7 +103,7 @@ func (v *volume) Lock(level backend.LockLevel) error {
 		}
 		v.b.mu.Unlock()
 	}
-	return v.lock.Lock(level)
+	return v.Handle.Lock(level)
 }
 
 // Unlock from a write lock is a commit point (for writes SQLite made
@@ -119,12 +113,12 @@ func (v *volume) Lock(level backend.LockLevel) error {
 // and a lock kept would shut every other connection out for good.
 func (v *volume) Unlock(level backend.LockLevel) error {
 	var err error
-	if held := v.lock.Level(); held > backend.LockShared || held > level && level == backend.LockNone {
+	if held := v.Level(); held > backend.LockShared || held > level && level == backend.LockNone {
 		v.b.mu.Lock()
 		err = v.b.commitPoint()
 		v.b.mu.Unlock()
 	}
-	if uerr := v.lock.Unlock(level); err == nil {
+	if uerr := v.Handle.Unlock(level); err == nil {
 		err = uerr
 	}
 	return err
@@ -141,8 +135,6 @@ func (v *volume) CommitPhaseTwo() error {
 	defer v.b.mu.Unlock()
 	return v.b.commitPoint()
 }
-
-func (v *volume) CheckReserved() (bool, error) { return v.lock.CheckReserved() }
 
 func (v *volume) DeviceCharacteristics() backend.IOCap {
 	return backend.IOCapBatchAtomic | backend.IOCapPowersafeOverwrite | backend.IOCapSafeAppend | backend.IOCapSequential
@@ -198,10 +190,9 @@ func (v *volume) RollbackAtomicWrite() error {
 // it has no journal to be rolled back from, and left open it held back
 // every later commit and then landed with them, half written.
 func (v *volume) Close() error {
-	if v.closed {
+	if !v.Closing() {
 		return nil
 	}
-	v.closed = true
 	v.b.mu.Lock()
 	if v.b.inBatch && v.b.batcher == v {
 		v.b.rollbackBatch()
@@ -211,8 +202,8 @@ func (v *volume) Close() error {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	v.of.opens--
-	if v.deleteOnClose {
-		if derr := v.b.delete(v.name); err == nil && !errors.Is(derr, backend.ErrNotFound) {
+	if v.DeleteOnClose {
+		if derr := v.b.delete(v.Name); err == nil && !errors.Is(derr, backend.ErrNotFound) {
 			err = derr
 		}
 	}

@@ -2,7 +2,6 @@ package guest
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"math"
@@ -55,27 +54,18 @@ func readSlots(mem api.Memory, p uint32, n int) ([]any, bool) {
 	if n > maxCallbackArgs || uint64(p)+uint64(n)*SlotSize > uint64(mem.Size()) {
 		return nil, false
 	}
+	slots := ReadSlots(mem, p, n)
 	args := make([]any, n)
 	for k := range args {
-		s, ok := mem.Read(p+uint32(k)*SlotSize, SlotSize)
-		if !ok {
-			return nil, false
-		}
-		typ, length, value := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[4:]), binary.LittleEndian.Uint64(s[8:])
-		switch typ {
+		switch typ := slots.Type(k); typ {
 		case TypeInteger:
-			args[k] = int64(value)
+			args[k] = slots.Int(k)
 		case TypeFloat:
-			args[k] = math.Float64frombits(value)
+			args[k] = slots.Float(k)
 		case TypeText, TypeBlob:
-			var b []byte
-			if length > 0 {
-				if value > math.MaxUint32 {
-					return nil, false
-				}
-				if b, ok = mem.Read(uint32(value), length); !ok {
-					return nil, false
-				}
+			b, ok := slots.bytes(k)
+			if !ok {
+				return nil, false
 			}
 			if typ == TypeText {
 				args[k] = string(b)
@@ -180,13 +170,8 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 // back into the guest, on its own stack).
 func (e *env) guestMalloc(n uint32) (uint32, bool) {
 	i := e.inst
-	fn := i.fns[FnMalloc]
-	if fn == nil {
-		fn = i.mod.ExportedFunction(funcNames[FnMalloc])
-		i.fns[FnMalloc] = fn
-	}
 	i.cbStack[0] = uint64(n)
-	if err := fn.CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
+	if err := i.fn(FnMalloc).CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
 		return 0, false
 	}
 	return uint32(i.cbStack[0]), true

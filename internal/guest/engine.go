@@ -81,18 +81,6 @@ func Start() {
 	}
 }
 
-// Ready waits until compiled code is ready.
-func Ready(ctx context.Context) error {
-	e := defaultEngine
-	e.start()
-	select {
-	case <-e.done:
-		return e.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // Keep waits until the compiled code this process made is in the on-disk
 // cache, so that the next process starts warm. Only the first process on a
 // machine has anything to wait for, and only for as long as writing the
@@ -110,15 +98,6 @@ func Keep(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// Compiled returns the compiled module, for tools and tests that inspect
-// its imports and exports.
-func Compiled() (wazero.CompiledModule, error) {
-	if err := Ready(context.Background()); err != nil {
-		return nil, err
-	}
-	return defaultEngine.compiled.compiled, nil
 }
 
 func (e *engine) start() {

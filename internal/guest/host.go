@@ -27,30 +27,23 @@ const (
 	fcntlRollbackAtomicWrite = 33
 )
 
-// rc maps a backend error to a SQLite result code (ioerr is the code for an
-// I/O error of the operation at hand) and keeps the error, so that the
-// driver can tell the user what the backend said.
+// code maps a backend error to a SQLite result code (ioerr is the code
+// for an I/O error of the operation at hand) and keeps the error, so that
+// the driver can tell the user what the backend said.
 func (e *env) code(err error, ioerr rc.Code) rc.Code {
-	code := rcFor(err, ioerr)
-	if err != nil {
-		e.lastErr, e.lastRC = err, code
-	}
-	return code
-}
-
-// rcFor maps a backend error to a SQLite result code.
-func rcFor(err error, ioerr rc.Code) rc.Code {
+	code := ioerr
 	switch {
 	case err == nil:
 		return rc.OK
 	case errors.Is(err, backend.ErrBusy):
-		return rc.Busy
+		code = rc.Busy
 	case errors.Is(err, backend.ErrFull):
-		return rc.Full
+		code = rc.Full
 	case errors.Is(err, backend.ErrReadOnly):
-		return rc.ReadOnly
+		code = rc.ReadOnly
 	}
-	return ioerr
+	e.lastErr, e.lastRC = err, code
+	return code
 }
 
 type envKey struct{}
@@ -62,9 +55,6 @@ const (
 	i64 = api.ValueTypeI64
 )
 
-// exportHost instantiates the host module in r. Each function finds its
-// connection's state in the call's context (see Instance.ctx), and treats
-// every pointer and length from the guest as untrusted.
 // hostFunction is one import of the module, implemented in Go.
 type hostFunction struct {
 	name            string
@@ -104,6 +94,9 @@ func hostFunctions() []hostFunction {
 	}
 }
 
+// exportHost instantiates the host module in r. Each function finds its
+// connection's state in the call's context (see Instance.ctx), and treats
+// every pointer and length from the guest as untrusted.
 func exportHost(ctx context.Context, r wazero.Runtime) error {
 	b := r.NewHostModuleBuilder(ImportModule)
 	for _, h := range hostFunctions() {
@@ -284,22 +277,25 @@ func volCheckReserved(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	held, err := v.CheckReserved()
-	if err != nil {
-		ret(stack, e.code(err, rc.IOErrCheckReserved))
-		return
-	}
-	var out uint32
-	if held {
-		out = 1
-	}
-	if !mod.Memory().WriteUint32Le(uint32(stack[1]), out) {
-		ret(stack, rc.IOErrCheckReserved)
-		return
-	}
-	ret(stack, rc.OK)
+	e.retBool(mod, stack, uint32(stack[1]), held, err, rc.IOErrCheckReserved)
 }
 
-// SQLITE_NOTFOUND: this volume does not handle the control
+// retBool answers a question of the guest: yes (1 or 0) at out, or the
+// error's code; ioerr when out is out of bounds.
+func (e *env) retBool(mod api.Module, stack []uint64, out uint32, yes bool, err error, ioerr rc.Code) {
+	var v uint32
+	if yes {
+		v = 1
+	}
+	switch {
+	case err != nil:
+		ret(stack, e.code(err, ioerr))
+	case !mod.Memory().WriteUint32Le(out, v):
+		ret(stack, ioerr)
+	default:
+		ret(stack, rc.OK)
+	}
+}
 
 func volControl(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
@@ -361,19 +357,7 @@ func vfsAccess(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	yes, err := b.Access(name, backend.AccessMode(int32(stack[3])))
-	if err != nil {
-		ret(stack, e.code(err, rc.IOErrAccess))
-		return
-	}
-	var out uint32
-	if yes {
-		out = 1
-	}
-	if !mod.Memory().WriteUint32Le(uint32(stack[4]), out) {
-		ret(stack, rc.IOErrAccess)
-		return
-	}
-	ret(stack, rc.OK)
+	e.retBool(mod, stack, uint32(stack[4]), yes, err, rc.IOErrAccess)
 }
 
 func vfsFullPath(ctx context.Context, mod api.Module, stack []uint64) {

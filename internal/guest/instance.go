@@ -12,6 +12,7 @@ import (
 	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Config configures an Instance.
@@ -140,7 +141,7 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
 	i := &Instance{ctx: ctx, env: ev}
 	alloc := &allocator{limit: limit}
-	mod, err := m.runtime.InstantiateModule(withMemory(ctx, alloc), m.compiled,
+	mod, err := m.runtime.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
@@ -151,15 +152,14 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	if g, ok := mod.ExportedGlobal("meter_counter").(api.MutableGlobal); ok {
 		i.meter.counter = g
 	}
-	if err := i.checkExports(); err != nil {
-		i.Close()
-		return nil, err
+	err = i.checkExports()
+	if err == nil {
+		err = i.reserve(&i.scratch, 4096)
 	}
-	if err := i.reserve(&i.scratch, 4096); err != nil {
-		i.Close()
-		return nil, err
+	if err == nil {
+		err = i.registerVFSes(cfg.Backend, cfg.Name)
 	}
-	if err := i.registerVFSes(cfg.Backend, cfg.Name); err != nil {
+	if err != nil {
 		i.Close()
 		return nil, err
 	}
@@ -239,20 +239,23 @@ func (i *Instance) Call(f Func, args ...uint64) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
 	}
-	fn := i.fns[f]
-	if fn == nil {
-		fn = i.mod.ExportedFunction(funcNames[f])
-		i.fns[f] = fn
-	}
 	copy(i.stack[:], args)
 	if i.meter.counter != nil {
 		i.meter.begin()
-		defer i.meter.end(i.env.backend)
+		defer i.meter.sync(i.env.backend)
 	}
-	if err := fn.CallWithStack(i.ctx, i.stack[:]); err != nil {
+	if err := i.fn(f).CallWithStack(i.ctx, i.stack[:]); err != nil {
 		return 0, i.broken(err)
 	}
 	return i.stack[0], nil
+}
+
+// fn returns the export f, looked up at its first call (see checkExports).
+func (i *Instance) fn(f Func) api.Function {
+	if i.fns[f] == nil {
+		i.fns[f] = i.mod.ExportedFunction(funcNames[f])
+	}
+	return i.fns[f]
 }
 
 // Call32 is Call for a function whose result is an i32.

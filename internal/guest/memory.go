@@ -1,7 +1,6 @@
 package guest
 
 import (
-	"context"
 	"os"
 	"sync"
 
@@ -31,11 +30,6 @@ type allocator struct {
 func (a *allocator) Allocate(_, max uint64) experimental.LinearMemory {
 	a.made = &linearMemory{limit: min(a.limit, max), region: reserve(min(a.limit, max))}
 	return a.made
-}
-
-// withMemory returns ctx carrying an allocator for one instance's memory.
-func withMemory(ctx context.Context, a *allocator) context.Context {
-	return experimental.WithMemoryAllocator(ctx, a)
 }
 
 // Reallocate implements experimental.LinearMemory: the memory becomes size

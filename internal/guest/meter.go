@@ -49,9 +49,6 @@ func (m *meter) begin() {
 	m.counter.Set(uint64(left))
 }
 
-// end counts what a call used and reports it to the backend.
-func (m *meter) end(b backend.Backend) { m.sync(b) }
-
 // sync counts what the call under way has used so far and reports it to
 // the backend (which may end a message now: a transaction's end is a host
 // call), then lowers the counter to the message's budget left.

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/stablesqlite/stablesqlite/backend"
+	"github.com/stablesqlite/stablesqlite/backend/shm"
 	"github.com/stablesqlite/stablesqlite/internal/rc"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -25,11 +26,6 @@ func shmOf(e *env, h uint32) backend.SharedMemory {
 	return sm
 }
 
-// maxShmRegions bounds the index of a region the guest maps (SQLite maps
-// them one after the other; 32,768 of 32 KiB index a WAL of 128 million
-// frames), so that a bad index is an error, not a file that large.
-const maxShmRegions = 1 << 15
-
 func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	h := uint32(stack[0])
@@ -39,7 +35,7 @@ func shmMap(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, rc.IOErrShmOpen)
 		return
 	}
-	if region < 0 || region >= maxShmRegions || size <= 0 || uint64(at)+uint64(size) > uint64(mod.Memory().Size()) {
+	if region < 0 || region >= shm.MaxRegions || size <= 0 || uint64(at)+uint64(size) > uint64(mod.Memory().Size()) {
 		ret(stack, rc.IOErrShmMap)
 		return
 	}

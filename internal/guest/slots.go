@@ -68,10 +68,19 @@ func (s Slots) Float(k int) float64 {
 // Bytes returns the text or blob of slot k, aliasing guest memory; nil
 // when empty or out of bounds.
 func (s Slots) Bytes(k int) []byte {
+	b, _ := s.bytes(k)
+	return b
+}
+
+// bytes is Bytes, and false when the bytes are out of bounds.
+func (s Slots) bytes(k int) ([]byte, bool) {
 	n := uint64(binary.LittleEndian.Uint32(s.slots[k*SlotSize+4:]))
 	p := binary.LittleEndian.Uint64(s.slots[k*SlotSize+8:])
-	if n == 0 || p+n > uint64(len(s.mem)) {
-		return nil
+	if n == 0 {
+		return nil, true
 	}
-	return s.mem[p : p+n : p+n]
+	if p > math.MaxUint32 || p+n > uint64(len(s.mem)) {
+		return nil, false
+	}
+	return s.mem[p : p+n : p+n], true
 }

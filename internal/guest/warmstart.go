@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // A warm start loads the compiled code from the cache without wazero
@@ -108,7 +109,7 @@ func warmStart(dir string, b *moduleBinary) (*module, bool) {
 // check instantiates the module once: _initialize runs the C constructors,
 // which only the whole module's code can do.
 func (m *module) check() error {
-	ctx := withMemory(context.Background(), &allocator{limit: m.initialMemory()})
+	ctx := experimental.WithMemoryAllocator(context.Background(), &allocator{limit: m.initialMemory()})
 	inst, err := m.runtime.InstantiateModule(ctx, m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 	if err != nil {
@@ -132,8 +133,7 @@ func compileCold(dir string, b *moduleBinary, kept chan struct{}) (*module, erro
 		close(kept)
 		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), b.bin)
 	}
-	cache, _ := newCache(own)
-	m, err := newModule(cfg.WithCompilationCache(cache), b.bin)
+	m, err := newModule(cfg.WithCompilationCache(newCache(own)), b.bin)
 	if err != nil {
 		os.RemoveAll(own)
 		close(kept)
@@ -184,8 +184,7 @@ func stubEntryName(dir string, b *moduleBinary) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(own)
-	cache, _ := newCache(own)
-	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st)
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(newCache(own)), st)
 	if err != nil {
 		return "", err
 	}
@@ -264,16 +263,11 @@ func writable(dir string) bool {
 	return true
 }
 
-// newCache returns wazero's compilation cache over dir ("" for memory
-// only). readOnly says that dir cannot take new entries: compiling into it
-// would fail when wazero writes the entry.
-func newCache(dir string) (c wazero.CompilationCache, readOnly bool) {
-	if dir == "" {
-		return wazero.NewCompilationCache(), false
+// newCache returns wazero's compilation cache over dir, or one in memory
+// if dir cannot hold one.
+func newCache(dir string) wazero.CompilationCache {
+	if c, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
+		return c
 	}
-	c, err := wazero.NewCompilationCacheWithDir(dir)
-	if err != nil {
-		return wazero.NewCompilationCache(), false
-	}
-	return c, !writable(dir)
+	return wazero.NewCompilationCache()
 }

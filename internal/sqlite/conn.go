@@ -48,7 +48,7 @@ func Open(name string, flags backend.OpenFlags, cfg Config) (*Conn, error) {
 	c := &Conn{inst: inst}
 	vfs, err := inst.VFS(cfg.Backend)
 	if err == nil {
-		err = c.open(name, flags, vfs)
+		c.db, err = c.openDB(name, flags, vfs)
 	}
 	if err != nil {
 		inst.Close()
@@ -70,16 +70,9 @@ func uriPath(name string, flags backend.OpenFlags) string {
 	return path
 }
 
-// open opens the connection's database on the named VFS ("": the
-// instance's own backend).
-func (c *Conn) open(name string, flags backend.OpenFlags, vfs string) error {
-	db, err := c.openDB(name, flags, vfs)
-	c.db = db
-	return err
-}
-
-// openDB opens a database handle in this connection's instance; on
-// failure it is closed and the error says why.
+// openDB opens a database handle in this connection's instance, on the
+// named VFS ("": the instance's own backend); on failure it is closed and
+// the error says why.
 func (c *Conn) openDB(name string, flags backend.OpenFlags, vfs string) (uint32, error) {
 	i := c.inst
 	p, err := i.CString(name+"\x00"+vfs, 8)
@@ -157,10 +150,10 @@ func (c *Conn) errorOf(db uint32, code rc.Code) error {
 			e.Offset = int(off)
 		}
 	}
-	switch e.Code {
-	case ErrIOErr, ErrFull, ErrCantOpen, ErrReadOnly, ErrBusy:
+	switch rc.Code(e.Code) {
+	case rc.IOErr, rc.Full, rc.CantOpen, rc.ReadOnly, rc.Busy:
 		e.Cause = i.BackendError(rc.Code(e.Code))
-	case ErrInterrupt:
+	case rc.Interrupt:
 		if i.OverBudget() {
 			e.Cause = ErrBudget
 		}
@@ -231,4 +224,4 @@ func (c *Conn) SetBudget(n uint64) { c.inst.SetBudget(n) }
 var errInterrupted = newError(rc.Interrupt, "interrupted")
 
 // IsInterrupt reports whether err is SQLITE_INTERRUPT.
-func IsInterrupt(err error) bool { return errors.Is(err, ErrInterrupt) }
+func IsInterrupt(err error) bool { return errors.Is(err, ErrorCode(rc.Interrupt)) }

@@ -10,50 +10,13 @@ import (
 )
 
 // ErrorCode is a primary SQLite result code. It is an error, so that
-// errors.Is(err, ErrConstraint) asks whether err has that primary code.
+// errors.Is(err, ErrorCode(rc.Constraint)) asks whether err has that
+// primary code (package driver names them).
 type ErrorCode int
 
 // ExtendedErrorCode is an extended SQLite result code, as errors.Is
-// target: errors.Is(err, ErrConstraintUnique).
+// target.
 type ExtendedErrorCode int
-
-// Primary result codes.
-const (
-	ErrError      = ErrorCode(rc.Error)
-	ErrInternal   = ErrorCode(rc.Internal)
-	ErrPerm       = ErrorCode(rc.Perm)
-	ErrAbort      = ErrorCode(rc.Abort)
-	ErrBusy       = ErrorCode(rc.Busy)
-	ErrLocked     = ErrorCode(rc.Locked)
-	ErrNoMem      = ErrorCode(rc.NoMem)
-	ErrReadOnly   = ErrorCode(rc.ReadOnly)
-	ErrInterrupt  = ErrorCode(rc.Interrupt)
-	ErrIOErr      = ErrorCode(rc.IOErr)
-	ErrCorrupt    = ErrorCode(rc.Corrupt)
-	ErrNotFound   = ErrorCode(rc.NotFound)
-	ErrFull       = ErrorCode(rc.Full)
-	ErrCantOpen   = ErrorCode(rc.CantOpen)
-	ErrProtocol   = ErrorCode(rc.Protocol)
-	ErrSchema     = ErrorCode(rc.Schema)
-	ErrTooBig     = ErrorCode(rc.TooBig)
-	ErrConstraint = ErrorCode(rc.Constraint)
-	ErrMismatch   = ErrorCode(rc.Mismatch)
-	ErrMisuse     = ErrorCode(rc.Misuse)
-	ErrRange      = ErrorCode(rc.Range)
-	ErrNotADB     = ErrorCode(rc.NotADB)
-)
-
-// Extended result codes users commonly test for.
-const (
-	ErrConstraintCheck      = ExtendedErrorCode(rc.ConstraintCheck)
-	ErrConstraintForeignKey = ExtendedErrorCode(rc.ConstraintForeignKey)
-	ErrConstraintNotNull    = ExtendedErrorCode(rc.ConstraintNotNull)
-	ErrConstraintPrimaryKey = ExtendedErrorCode(rc.ConstraintPrimaryKey)
-	ErrConstraintUnique     = ExtendedErrorCode(rc.ConstraintUnique)
-	ErrBusySnapshot         = ExtendedErrorCode(rc.BusySnapshot)
-	ErrReadOnlyDBMoved      = ExtendedErrorCode(rc.ReadOnlyDBMoved)
-	ErrIOErrShortRead       = ExtendedErrorCode(rc.IOErrShortRead)
-)
 
 func (c ErrorCode) Error() string { return "sqlite: result code " + strconv.Itoa(int(c)) }
 func (c ExtendedErrorCode) Error() string {
