@@ -4,7 +4,8 @@
 # import left; then its metered form, sqlite3.metered.wasm, beside it (the
 # instruction metering pass in instrument/, see README.md).
 # Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm; the metered
-# module goes to OUTPUT with .wasm replaced by .metered.wasm)
+# module goes to OUTPUT with .wasm replaced by .metered.wasm, and their
+# sums to SHA256SUMS in OUTPUT's directory)
 #
 # Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen
 set -euo pipefail
@@ -69,4 +70,7 @@ wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
 mkdir -p "$(dirname "$out")"
 cp "$tmp/opt.wasm" "$out"
 cp "$tmp/metered.wasm" "$metered"
+# Their SHA-256 beside them, so that a process never reads a module to
+# learn its cache key (wasm.Sum).
+(cd "$(dirname "$out")" && sha256sum "$(basename "$out")" "$(basename "$metered")" > SHA256SUMS)
 echo "build.sh: wrote $out ($(stat -c %s "$out") bytes) and $metered ($(stat -c %s "$metered") bytes)"

@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,5 +39,18 @@ func TestCacheDirChoice(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "file"), nil, 0o644)
 	if got := chooseCacheDir(); got != "" {
 		t.Fatalf("an impossible directory was chosen: %q", got)
+	}
+}
+
+// The sums written at build time are the embedded modules' own.
+func TestSum(t *testing.T) {
+	for _, m := range [][]byte{Binary, Metered} {
+		if got, want := Sum(m), sha256.Sum256(m); got != want {
+			t.Fatalf("SHA256SUMS says %x, the module's SHA-256 is %x: run sqlite-build/build.sh", got, want)
+		}
+	}
+	other := append([]byte(nil), Binary...)
+	if Sum(other) != sha256.Sum256(other) {
+		t.Fatal("the sum of a copy")
 	}
 }

@@ -12,7 +12,12 @@
 // slower).
 package wasm
 
-import _ "embed"
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"strings"
+)
 
 // Binary is the embedded SQLite module.
 //
@@ -30,3 +35,34 @@ const EngineEnv = "STABLESQLITE_ENGINE"
 //
 //go:embed sqlite3.metered.wasm
 var Metered []byte
+
+// sums is sha256sum's listing of the two modules, written beside them by
+// sqlite-build/build.sh.
+//
+//go:embed SHA256SUMS
+var sums string
+
+// Sum returns module's SHA-256, which keys its compiled code in the cache.
+// For Binary and Metered it is the sum written at build time, so that a
+// process that finds its code in the cache never reads the module (a
+// millisecond, and a megabyte of memory, at every start); any other
+// module's is computed.
+func Sum(module []byte) [sha256.Size]byte {
+	for _, e := range []struct {
+		name string
+		m    []byte
+	}{{"sqlite3.wasm", Binary}, {"sqlite3.metered.wasm", Metered}} {
+		name, m := e.name, e.m
+		if len(module) != len(m) || len(m) == 0 || &module[0] != &m[0] {
+			continue
+		}
+		for line := range strings.Lines(sums) {
+			hexSum, file, _ := strings.Cut(strings.TrimSpace(line), "  ")
+			var sum [sha256.Size]byte
+			if n, err := hex.Decode(sum[:], []byte(hexSum)); file == name && err == nil && n == len(sum) {
+				return sum
+			}
+		}
+	}
+	return sha256.Sum256(module)
+}

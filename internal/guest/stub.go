@@ -38,7 +38,7 @@ var (
 
 // hash returns the module's SHA-256.
 func (b *moduleBinary) hash() [sha256.Size]byte {
-	b.sumOnce.Do(func() { b.sum = sha256.Sum256(b.bin) })
+	b.sumOnce.Do(func() { b.sum = wasm.Sum(b.bin) })
 	return b.sum
 }
 
