@@ -13,9 +13,10 @@
 // file are kept until its last handle closes, as os_unix.c does.
 //
 // Durability follows os_unix.c too: every write reaches the operating
-// system before WriteAt returns, Sync is fsync, and the first Sync of a
-// journal or WAL the backend created also syncs its directory, so that the
-// file's name survives a power cut with its content.
+// system before WriteAt returns, Sync is fdatasync (fsync where there is
+// none), and the first Sync of a journal or WAL the backend created also
+// syncs its directory, so that the file's name survives a power cut with
+// its content.
 package file
 
 import (
@@ -252,7 +253,7 @@ func (v *volume) Sync(backend.SyncFlags) error {
 	if err := v.flush(); err != nil {
 		return err
 	}
-	if err := v.f.Sync(); err != nil {
+	if err := syncData(v.f); err != nil {
 		return backend.OutOfSpace(err)
 	}
 	if v.syncDir {
