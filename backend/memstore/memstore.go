@@ -4,6 +4,7 @@
 package memstore
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -106,4 +107,14 @@ func (s *Store) Bytes() []byte {
 	b := make([]byte, s.size)
 	s.ReadAt(b, 0)
 	return b
+}
+
+// Clone returns a copy of s that shares no bytes with it (holes stay
+// holes).
+func (s *Store) Clone() Store {
+	c := Store{size: s.size, chunks: make(map[int64][]byte, len(s.chunks))}
+	for ci, ch := range s.chunks {
+		c.chunks[ci] = bytes.Clone(ch)
+	}
+	return c
 }

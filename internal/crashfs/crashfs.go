@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/stablesqlite/stablesqlite/backend/fsys"
+	"github.com/stablesqlite/stablesqlite/backend/memstore"
 )
 
 // FS is the file system. Its methods are safe for concurrent use.
@@ -39,8 +40,8 @@ type FS struct {
 // inode is one file's content: as it is, and as it was at its last sync,
 // with the changes made since.
 type inode struct {
-	data    content
-	synced  content
+	data    memstore.Store
+	synced  memstore.Store
 	changes []change
 }
 
@@ -123,7 +124,7 @@ func (c *FS) Stat(name string) (fs.FileInfo, error) {
 	if in == nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}
-	return info{filepath.Base(name), in.data.size}, nil
+	return info{filepath.Base(name), in.data.Size()}, nil
 }
 
 // SyncDir implements fsys.FS.
@@ -146,17 +147,6 @@ func (c *FS) SyncDir(dir string) error {
 	}
 	c.pending = kept
 	return nil
-}
-
-// Names lists the files there are now.
-func (c *FS) Names() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for n := range c.names {
-		out = append(out, n)
-	}
-	return out
 }
 
 // Mode says what a crash keeps of what was not synced.
@@ -201,11 +191,11 @@ func (c *FS) Crash(mode Mode, rng *rand.Rand) *FS {
 	for n, in := range names {
 		cp := after[in]
 		if cp == nil {
-			data := in.synced.clone()
+			data := in.synced.Clone()
 			if mode == TearUnsynced {
 				tear(&data, in.changes, sector, rng)
 			}
-			cp = &inode{data: data, synced: data.clone()}
+			cp = &inode{data: data, synced: data.Clone()}
 			after[in] = cp
 		}
 		out.names[n] = cp
@@ -215,11 +205,11 @@ func (c *FS) Crash(mode Mode, rng *rand.Rand) *FS {
 }
 
 // tear applies a random part of changes to data, sector by sector.
-func tear(data *content, changes []change, sector int, rng *rand.Rand) {
+func tear(data *memstore.Store, changes []change, sector int, rng *rand.Rand) {
 	for _, ch := range changes {
 		if ch.truncate {
 			if rng.IntN(2) == 0 {
-				data.resize(ch.off)
+				data.Truncate(ch.off)
 			}
 			continue
 		}
@@ -229,13 +219,13 @@ func tear(data *content, changes []change, sector int, rng *rand.Rand) {
 			switch rng.IntN(3) {
 			case 0: // not written
 			case 1:
-				data.writeAt(part, at)
+				data.WriteAt(part, at)
 			case 2:
 				junk := make([]byte, len(part))
 				for i := range junk {
 					junk[i] = byte(rng.UintN(256))
 				}
-				data.writeAt(junk, at)
+				data.WriteAt(junk, at)
 			}
 			at = end
 		}

@@ -2,7 +2,6 @@ package crashfs
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"time"
@@ -28,11 +27,7 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("crashfs: negative offset")
 	}
-	n := f.in.data.readAt(p, off)
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+	return f.in.data.ReadAt(p, off)
 }
 
 func (f *file) WriteAt(p []byte, off int64) (int, error) {
@@ -45,7 +40,9 @@ func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	if f.closed {
 		return 0, errClosed
 	}
-	f.in.data.writeAt(p, off)
+	if _, err := f.in.data.WriteAt(p, off); err != nil {
+		return 0, err
+	}
 	f.in.changes = append(f.in.changes, change{off: off, data: append([]byte(nil), p...)})
 	return len(p), nil
 }
@@ -60,7 +57,9 @@ func (f *file) Truncate(size int64) error {
 	if f.closed {
 		return errClosed
 	}
-	f.in.data.resize(size)
+	if err := f.in.data.Truncate(size); err != nil {
+		return err
+	}
 	f.in.changes = append(f.in.changes, change{off: size, truncate: true})
 	return nil
 }
@@ -74,9 +73,9 @@ func (f *file) Sync() error {
 	}
 	for _, ch := range f.in.changes {
 		if ch.truncate {
-			f.in.synced.resize(ch.off)
+			f.in.synced.Truncate(ch.off)
 		} else {
-			f.in.synced.writeAt(ch.data, ch.off)
+			f.in.synced.WriteAt(ch.data, ch.off)
 		}
 	}
 	f.in.changes = nil
@@ -86,7 +85,7 @@ func (f *file) Sync() error {
 func (f *file) Stat() (fs.FileInfo, error) {
 	f.c.mu.Lock()
 	defer f.c.mu.Unlock()
-	return info{filepath.Base(f.name), f.in.data.size}, nil
+	return info{filepath.Base(f.name), f.in.data.Size()}, nil
 }
 
 func (f *file) Close() error {
