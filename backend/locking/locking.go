@@ -185,10 +185,3 @@ func (l *Lock) CheckReserved() (bool, error) {
 	}
 	return f.OS.Test(ReservedByte, 1)
 }
-
-// Held reports whether any handle holds any lock on the file.
-func (f *File) Held() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.nShared > 0
-}

@@ -94,9 +94,6 @@ func meterExhausted(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 }
 
-// Metered reports whether the instance runs the metered module.
-func (i *Instance) Metered() bool { return i.meter.counter != nil }
-
 // Instructions returns the instructions the instance's guest has executed
 // (always 0 for the plain module).
 func (i *Instance) Instructions() uint64 { return i.meter.total }
