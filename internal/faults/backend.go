@@ -136,58 +136,38 @@ func (v *volume) SectorSize() int {
 // declare batch-atomic writes.
 
 func (v *volume) BeginAtomicWrite() error {
-	a, ok := v.Volume.(backend.AtomicBatcher)
-	if !ok {
-		return errUnsupported
-	}
-	if err := v.call("begin-atomic"); err != nil {
-		return err
-	}
-	return a.BeginAtomicWrite()
+	return optional(v, "begin-atomic", errUnsupported, backend.AtomicBatcher.BeginAtomicWrite)
 }
 
 func (v *volume) CommitAtomicWrite() error {
-	a, ok := v.Volume.(backend.AtomicBatcher)
-	if !ok {
-		return errUnsupported
-	}
-	if err := v.call("commit-atomic"); err != nil {
-		return err
-	}
-	return a.CommitAtomicWrite()
+	return optional(v, "commit-atomic", errUnsupported, backend.AtomicBatcher.CommitAtomicWrite)
 }
 
 func (v *volume) RollbackAtomicWrite() error {
-	a, ok := v.Volume.(backend.AtomicBatcher)
-	if !ok {
-		return errUnsupported
-	}
-	if err := v.call("rollback-atomic"); err != nil {
-		return err
-	}
-	return a.RollbackAtomicWrite()
+	return optional(v, "rollback-atomic", errUnsupported, backend.AtomicBatcher.RollbackAtomicWrite)
 }
 
+// CommitPhaseTwo of a volume without it answers nil, as that volume would:
+// nothing to do.
 func (v *volume) CommitPhaseTwo() error {
-	c, ok := v.Volume.(backend.Committer)
-	if !ok {
-		return nil // as a volume without it: nothing to do
-	}
-	if err := v.call("commit-phase-two"); err != nil {
-		return err
-	}
-	return c.CommitPhaseTwo()
+	return optional(v, "commit-phase-two", nil, backend.Committer.CommitPhaseTwo)
 }
 
 func (v *volume) SizeHint(size int64) error {
-	h, ok := v.Volume.(backend.SizeHinter)
+	return optional(v, "size-hint", nil, func(h backend.SizeHinter) error { return h.SizeHint(size) })
+}
+
+// optional makes the call op of the optional interface I on the volume
+// underneath, unless the plan fails it; a volume without I answers none.
+func optional[I any](v *volume, op string, none error, call func(I) error) error {
+	i, ok := v.Volume.(I)
 	if !ok {
-		return nil
+		return none
 	}
-	if err := v.call("size-hint"); err != nil {
+	if err := v.call(op); err != nil {
 		return err
 	}
-	return h.SizeHint(size)
+	return call(i)
 }
 
 func (v *volume) ShmMap(region, size int, extend bool) (*os.File, int64, bool, error) {
@@ -202,14 +182,7 @@ func (v *volume) ShmMap(region, size int, extend bool) (*os.File, int64, bool, e
 }
 
 func (v *volume) ShmLock(offset, n int, flags backend.ShmFlags) error {
-	sm, ok := v.Volume.(backend.SharedMemory)
-	if !ok {
-		return errUnsupported
-	}
-	if err := v.call("shm-lock"); err != nil {
-		return err
-	}
-	return sm.ShmLock(offset, n, flags)
+	return optional(v, "shm-lock", errUnsupported, func(sm backend.SharedMemory) error { return sm.ShmLock(offset, n, flags) })
 }
 
 // ShmUnmap is not failed: like Close, it releases what the volume holds.
