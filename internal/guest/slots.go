@@ -51,9 +51,6 @@ func ReadSlots(mem api.Memory, at uint32, n int) Slots {
 	return Slots{slots: slots, mem: all}
 }
 
-// Len returns the number of slots.
-func (s Slots) Len() int { return len(s.slots) / SlotSize }
-
 // Type returns the type of slot k.
 func (s Slots) Type(k int) int32 { return int32(binary.LittleEndian.Uint32(s.slots[k*SlotSize:])) }
 
