@@ -124,8 +124,8 @@ var ErrMessage = errors.New("stable: message scope misuse")
 // connection of this backend are held back until CommitMessage or Trap.
 func (b *Backend) BeginMessage() error { return b.begin(updateMessage) }
 
-// BeginQuery opens a query message, whose writes Trap or EndQuery always
-// drop.
+// BeginQuery opens a query message, whose writes are always dropped: Trap
+// ends it.
 func (b *Backend) BeginQuery() error { return b.begin(queryMessage) }
 
 func (b *Backend) begin(kind msgKind) error {
@@ -175,6 +175,3 @@ func (b *Backend) Trap() {
 	b.msg = noMessage
 	b.revert()
 }
-
-// EndQuery ends a query message, dropping its writes.
-func (b *Backend) EndQuery() { b.Trap() }
