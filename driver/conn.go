@@ -194,9 +194,7 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 			used += n
 			res, err = s.exec(ctx)
 		}
-		if !s.cached {
-			s.st.Close()
-		}
+		s.release()
 		if err != nil {
 			return nil, err
 		}
@@ -232,9 +230,7 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		s.release()
 		return nil, errMultiple
 	}
-	if !s.cached {
-		s.ownedByRows = true
-	}
+	s.ownedByRows = !s.cached
 	return s.query(ctx, args)
 }
 
@@ -285,11 +281,10 @@ func (c *Conn) evictOldest() {
 		s.ownedByRows = true
 		return
 	}
-	s.closed = true
-	s.st.Close()
+	s.release()
 }
 
-// release gives back a statement that will not run: a cached one stays
+// release gives back a statement its caller is done with: a cached one stays
 // cached, any other is finalized.
 func (s *Stmt) release() {
 	if !s.cached {

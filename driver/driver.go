@@ -99,11 +99,7 @@ func WithRawValues() Option {
 // (13 to 38 % on the benchmark's workloads: backend/stable/README.md).
 func WithMetering(limit uint64) Option {
 	return func(c *config) error {
-		c.metered = true
-		if limit == 0 {
-			limit = DefaultInstructionLimit
-		}
-		c.instructionLimit = limit
+		c.metered, c.instructionLimit = true, limit // 0: NewConnector's default
 		return nil
 	}
 }
