@@ -33,40 +33,32 @@ var compatOrder = []string{"auto_vacuum", "locking_mode", "journal_mode", "synch
 	"foreign_keys", "defer_foreign_keys", "case_sensitive_like", "ignore_check_constraints",
 	"recursive_triggers", "secure_delete", "query_only"}
 
+// compatValues are the values each pragma takes (upper-cased); a pragma
+// not listed is a boolean, and cache_size takes a number.
+var compatValues = map[string][]string{
+	"journal_mode":  {"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF"},
+	"synchronous":   {"0", "1", "2", "3", "OFF", "NORMAL", "FULL", "EXTRA"},
+	"locking_mode":  {"NORMAL", "EXCLUSIVE"},
+	"auto_vacuum":   {"0", "1", "2", "NONE", "FULL", "INCREMENTAL"},
+	"secure_delete": {"0", "1", "FAST", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"},
+	"":              {"0", "1", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"}, // booleans
+}
+
 // compatPragma checks a value the way the pragma takes it and returns the
 // statement.
 func compatPragma(key, name, v string) (string, error) {
-	bad := fmt.Errorf("stablesqlite: %s=%q is not a valid value", key, v)
 	word := strings.ToUpper(v)
-	switch name {
-	case "journal_mode":
-		if !slices.Contains([]string{"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF"}, word) {
-			return "", bad
-		}
-	case "synchronous":
-		if !slices.Contains([]string{"0", "1", "2", "3", "OFF", "NORMAL", "FULL", "EXTRA"}, word) {
-			return "", bad
-		}
-	case "locking_mode":
-		if word != "NORMAL" && word != "EXCLUSIVE" {
-			return "", bad
-		}
-	case "auto_vacuum":
-		if !slices.Contains([]string{"0", "1", "2", "NONE", "FULL", "INCREMENTAL"}, word) {
-			return "", bad
-		}
-	case "secure_delete":
-		if !slices.Contains([]string{"0", "1", "FAST", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"}, word) {
-			return "", bad
-		}
-	case "cache_size":
-		if _, err := strconv.Atoi(v); err != nil {
-			return "", bad
-		}
-	default: // booleans
-		if !slices.Contains([]string{"0", "1", "ON", "OFF", "TRUE", "FALSE", "YES", "NO"}, word) {
-			return "", bad
-		}
+	values, ok := compatValues[name]
+	if !ok {
+		values = compatValues[""]
+	}
+	valid := slices.Contains(values, word)
+	if name == "cache_size" {
+		_, err := strconv.Atoi(v)
+		valid = err == nil
+	}
+	if !valid {
+		return "", fmt.Errorf("stablesqlite: %s=%q is not a valid value", key, v)
 	}
 	return "PRAGMA " + name + "=" + word, nil
 }

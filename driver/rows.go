@@ -37,23 +37,12 @@ func (r *Rows) Columns() []string { return r.names }
 func (r *Rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper(r.decl[i]) }
 
 // ColumnTypeScanType returns the Go type the declared type scans into.
-func (r *Rows) ColumnTypeScanType(i int) reflect.Type {
-	switch r.kinds[i] {
-	case kindTime:
-		return reflect.TypeFor[time.Time]()
-	case kindBool:
-		return reflect.TypeFor[bool]()
-	case kindInt:
-		return reflect.TypeFor[int64]()
-	case kindFloat:
-		return reflect.TypeFor[float64]()
-	case kindText:
-		return reflect.TypeFor[string]()
-	case kindBlob:
-		return reflect.TypeFor[[]byte]()
-	}
-	return reflect.TypeFor[any]()
-}
+func (r *Rows) ColumnTypeScanType(i int) reflect.Type { return scanTypes[r.kinds[i]] }
+
+// scanTypes are the Go types of the kinds of declared types.
+var scanTypes = [...]reflect.Type{kindAny: reflect.TypeFor[any](), kindInt: reflect.TypeFor[int64](),
+	kindFloat: reflect.TypeFor[float64](), kindText: reflect.TypeFor[string](), kindBlob: reflect.TypeFor[[]byte](),
+	kindBool: reflect.TypeFor[bool](), kindTime: reflect.TypeFor[time.Time]()}
 
 // step moves to the next row, which is then readable with read until the
 // next call on the connection; it reports whether there is one.
