@@ -30,18 +30,12 @@ func (b *Backend) Open(name string, flags backend.OpenFlags) (backend.Volume, ba
 
 // Delete implements backend.Backend.
 func (b *Backend) Delete(name string, syncDir bool) error {
-	if err := b.Plan.call("delete " + name); err != nil {
-		return err
-	}
-	return b.Backend.Delete(name, syncDir)
+	return passErr(b.Plan.call("delete "+name), func() error { return b.Backend.Delete(name, syncDir) })
 }
 
 // Access implements backend.Backend.
 func (b *Backend) Access(name string, mode backend.AccessMode) (bool, error) {
-	if err := b.Plan.call("access " + name); err != nil {
-		return false, err
-	}
-	return b.Backend.Access(name, mode)
+	return pass(b.Plan.call("access "+name), func() (bool, error) { return b.Backend.Access(name, mode) })
 }
 
 // DefaultPragmas passes on the backend's.
@@ -63,59 +57,35 @@ var errUnsupported = errors.ErrUnsupported
 func (v *volume) call(op string) error { return v.p.call(op + " " + v.name) }
 
 func (v *volume) ReadAt(p []byte, off int64) (int, error) {
-	if err := v.call("read"); err != nil {
-		return 0, err
-	}
-	return v.Volume.ReadAt(p, off)
+	return pass(v.call("read"), func() (int, error) { return v.Volume.ReadAt(p, off) })
 }
 
 func (v *volume) WriteAt(p []byte, off int64) (int, error) {
-	if err := v.call("write"); err != nil {
-		return 0, err
-	}
-	return v.Volume.WriteAt(p, off)
+	return pass(v.call("write"), func() (int, error) { return v.Volume.WriteAt(p, off) })
 }
 
 func (v *volume) Size() (int64, error) {
-	if err := v.call("size"); err != nil {
-		return 0, err
-	}
-	return v.Volume.Size()
+	return pass(v.call("size"), func() (int64, error) { return v.Volume.Size() })
 }
 
 func (v *volume) Truncate(size int64) error {
-	if err := v.call("truncate"); err != nil {
-		return err
-	}
-	return v.Volume.Truncate(size)
+	return passErr(v.call("truncate"), func() error { return v.Volume.Truncate(size) })
 }
 
 func (v *volume) Sync(flags backend.SyncFlags) error {
-	if err := v.call("sync"); err != nil {
-		return err
-	}
-	return v.Volume.Sync(flags)
+	return passErr(v.call("sync"), func() error { return v.Volume.Sync(flags) })
 }
 
 func (v *volume) Lock(level backend.LockLevel) error {
-	if err := v.call("lock"); err != nil {
-		return err
-	}
-	return v.Volume.Lock(level)
+	return passErr(v.call("lock"), func() error { return v.Volume.Lock(level) })
 }
 
 func (v *volume) Unlock(level backend.LockLevel) error {
-	if err := v.call("unlock"); err != nil {
-		return err
-	}
-	return v.Volume.Unlock(level)
+	return passErr(v.call("unlock"), func() error { return v.Volume.Unlock(level) })
 }
 
 func (v *volume) CheckReserved() (bool, error) {
-	if err := v.call("check-reserved"); err != nil {
-		return false, err
-	}
-	return v.Volume.CheckReserved()
+	return pass(v.call("check-reserved"), func() (bool, error) { return v.Volume.CheckReserved() })
 }
 
 func (v *volume) DeviceCharacteristics() backend.IOCap {

@@ -25,24 +25,15 @@ func (f *FS) OpenFile(name string, flag int, perm fs.FileMode) (fsys.File, error
 }
 
 func (f *FS) Remove(name string) error {
-	if err := f.Plan.call("remove " + name); err != nil {
-		return err
-	}
-	return f.FS.Remove(name)
+	return passErr(f.Plan.call("remove "+name), func() error { return f.FS.Remove(name) })
 }
 
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
-	if err := f.Plan.call("stat " + name); err != nil {
-		return nil, err
-	}
-	return f.FS.Stat(name)
+	return pass(f.Plan.call("stat "+name), func() (fs.FileInfo, error) { return f.FS.Stat(name) })
 }
 
 func (f *FS) SyncDir(dir string) error {
-	if err := f.Plan.call("syncdir " + dir); err != nil {
-		return err
-	}
-	return f.FS.SyncDir(dir)
+	return passErr(f.Plan.call("syncdir "+dir), func() error { return f.FS.SyncDir(dir) })
 }
 
 type faultyFile struct {
@@ -52,36 +43,21 @@ type faultyFile struct {
 }
 
 func (f *faultyFile) ReadAt(p []byte, off int64) (int, error) {
-	if err := f.p.call("read " + f.name); err != nil {
-		return 0, err
-	}
-	return f.File.ReadAt(p, off)
+	return pass(f.p.call("read "+f.name), func() (int, error) { return f.File.ReadAt(p, off) })
 }
 
 func (f *faultyFile) WriteAt(p []byte, off int64) (int, error) {
-	if err := f.p.call("write " + f.name); err != nil {
-		return 0, err
-	}
-	return f.File.WriteAt(p, off)
+	return pass(f.p.call("write "+f.name), func() (int, error) { return f.File.WriteAt(p, off) })
 }
 
 func (f *faultyFile) Stat() (fs.FileInfo, error) {
-	if err := f.p.call("fstat " + f.name); err != nil {
-		return nil, err
-	}
-	return f.File.Stat()
+	return pass(f.p.call("fstat "+f.name), func() (fs.FileInfo, error) { return f.File.Stat() })
 }
 
 func (f *faultyFile) Truncate(size int64) error {
-	if err := f.p.call("truncate " + f.name); err != nil {
-		return err
-	}
-	return f.File.Truncate(size)
+	return passErr(f.p.call("truncate "+f.name), func() error { return f.File.Truncate(size) })
 }
 
 func (f *faultyFile) Sync() error {
-	if err := f.p.call("fsync " + f.name); err != nil {
-		return err
-	}
-	return f.File.Sync()
+	return passErr(f.p.call("fsync "+f.name), func() error { return f.File.Sync() })
 }

@@ -18,17 +18,11 @@ func (m *Memory) Grow(pages uint64) (uint64, error) {
 }
 
 func (m *Memory) ReadAt(p []byte, off uint64) error {
-	if err := m.Plan.call("memory-read"); err != nil {
-		return err
-	}
-	return m.Memory.ReadAt(p, off)
+	return passErr(m.Plan.call("memory-read"), func() error { return m.Memory.ReadAt(p, off) })
 }
 
 func (m *Memory) WriteAt(p []byte, off uint64) error {
-	if err := m.Plan.call("memory-write"); err != nil {
-		return err
-	}
-	return m.Memory.WriteAt(p, off)
+	return passErr(m.Plan.call("memory-write"), func() error { return m.Memory.WriteAt(p, off) })
 }
 
 // Apply implements stable.Atomic.

@@ -95,3 +95,21 @@ func (p *Plan) call(op string) error {
 	}
 	return nil
 }
+
+// pass returns err, the plan's failure of a call, or else what the call
+// returns: a failed call does not reach the layer underneath.
+func pass[T any](err error, call func() (T, error)) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return call()
+}
+
+// passErr is pass for a call that returns only an error.
+func passErr(err error, call func() error) error {
+	if err != nil {
+		return err
+	}
+	return call()
+}
