@@ -232,7 +232,12 @@ func (v *volume) Size() (int64, error) {
 	if err := v.flush(); err != nil {
 		return 0, err
 	}
-	st, err := v.f.Stat()
+	return sizeOf(v.f)
+}
+
+// sizeOf returns the size of f.
+func sizeOf(f fsys.File) (int64, error) {
+	st, err := f.Stat()
 	if err != nil {
 		return 0, err
 	}
@@ -326,18 +331,12 @@ type tempVolume struct{ f *os.File }
 
 func (t *tempVolume) ReadAt(p []byte, off int64) (int, error)  { return t.f.ReadAt(p, off) }
 func (t *tempVolume) WriteAt(p []byte, off int64) (int, error) { return t.f.WriteAt(p, off) }
-func (t *tempVolume) Size() (int64, error) {
-	st, err := t.f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
-}
-func (t *tempVolume) Truncate(size int64) error      { return t.f.Truncate(size) }
-func (t *tempVolume) Sync(backend.SyncFlags) error   { return nil }
-func (t *tempVolume) Lock(backend.LockLevel) error   { return nil }
-func (t *tempVolume) Unlock(backend.LockLevel) error { return nil }
-func (t *tempVolume) CheckReserved() (bool, error)   { return false, nil }
-func (t *tempVolume) Close() error                   { return t.f.Close() }
+func (t *tempVolume) Size() (int64, error)                     { return sizeOf(t.f) }
+func (t *tempVolume) Truncate(size int64) error                { return t.f.Truncate(size) }
+func (t *tempVolume) Sync(backend.SyncFlags) error             { return nil }
+func (t *tempVolume) Lock(backend.LockLevel) error             { return nil }
+func (t *tempVolume) Unlock(backend.LockLevel) error           { return nil }
+func (t *tempVolume) CheckReserved() (bool, error)             { return false, nil }
+func (t *tempVolume) Close() error                             { return t.f.Close() }
 
 func init() { backend.Register("file", backend.Fixed{Backend: Default}) }
