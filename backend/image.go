@@ -38,6 +38,9 @@ func CheckImage(image []byte) error {
 // the image is torn until a connection rolls it back.
 func Export(b Backend, name string) ([]byte, error) {
 	v, _, err := b.Open(name, OpenReadOnly|OpenMainDB)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrNotFound // the caller names the database; Open's error already did
+	}
 	if err != nil {
 		return nil, err
 	}

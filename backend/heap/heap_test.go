@@ -238,8 +238,12 @@ func TestDrop(t *testing.T) {
 
 func TestExportMissing(t *testing.T) {
 	b := heap.New()
-	if _, err := b.Export("nope.db"); !errors.Is(err, backend.ErrNotFound) {
+	_, err := b.Export("nope.db")
+	if !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("Export of a missing name = %v; want ErrNotFound", err)
+	}
+	if want := `heap: export "nope.db": backend: no such file`; err.Error() != want {
+		t.Fatalf("Export of a missing name: %q; want %q", err, want)
 	}
 }
 
