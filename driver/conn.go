@@ -19,7 +19,8 @@ type Conn struct {
 	sc       *sqlite.Conn
 	cfg      *config
 	meter    meterState
-	readOnly bool // a read-only transaction is open
+	boxes    boxes // the interface values of integer and float results
+	readOnly bool  // a read-only transaction is open
 	closed   bool
 }
 

@@ -12,6 +12,7 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -701,6 +702,45 @@ func TestBlobsAcrossRows(t *testing.T) {
 		want := bytes.Repeat([]byte{byte(id)}, 10+id*100)
 		if !bytes.Equal(kept[id], want) || !bytes.Equal(kept2[id].([]byte), want) {
 			t.Fatalf("row %d changed after the rows moved on", id)
+		}
+	}
+}
+
+// Integers, floats and texts scanned into any keep their values after the
+// rows move on and the connection runs other queries, across the slabs the
+// connection boxes them in (boxes.go) and through collections.
+func TestValuesKeptAcrossRows(t *testing.T) {
+	db := open(t, "file:"+heapName(t)+"?vfs=heap")
+	db.SetMaxOpenConns(1)
+	const n = 3 * 256 // three of boxes.go's slabs
+	want := func(k int) []any {
+		return []any{int64(k * 1000), float64(k) + 0.5, strings.Repeat("x", k%40), int64(k % 7)}
+	}
+	var kept [][]any
+	for round := range 2 {
+		rows, err := db.Query("with recursive c(k) as (select 0 union all select k+1 from c where k+1 < ?) "+
+			"select k*1000, k+0.5, substr(?, 1, k%40), k%7 from c", n, strings.Repeat("x", 40))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			row := make([]any, 4)
+			if err := rows.Scan(&row[0], &row[1], &row[2], &row[3]); err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, row)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		if len(kept) != (round+1)*n {
+			t.Fatalf("%d rows; want %d", len(kept), (round+1)*n)
+		}
+	}
+	for i, row := range kept {
+		if w := want(i % n); !reflect.DeepEqual(row, w) {
+			t.Fatalf("row %d is %#v after the rows moved on; want %#v", i, row, w)
 		}
 	}
 }

@@ -78,14 +78,14 @@ func (r *Rows) Next(dest []driver.Value) error {
 
 // read converts the current row in guest memory into dest.
 func (r *Rows) read(dest []driver.Value) {
-	tr := &r.s.c.cfg.time
+	tr, bx := &r.s.c.cfg.time, &r.s.c.boxes
 	row := r.s.st.Row(len(dest))
 	for k := range dest {
 		switch row.Type(k) {
 		case guest.TypeInteger:
-			dest[k] = tr.fromInt(row.Int(k), r.kinds[k])
+			dest[k] = tr.fromInt(row.Int(k), r.kinds[k], bx)
 		case guest.TypeFloat:
-			dest[k] = tr.fromFloat(row.Float(k), r.kinds[k])
+			dest[k] = tr.fromFloat(row.Float(k), r.kinds[k], bx)
 		case guest.TypeText:
 			dest[k] = tr.fromText(row.Bytes(k), r.kinds[k])
 		case guest.TypeBlob:

@@ -110,27 +110,27 @@ func (r *timeRule) encode(t time.Time) any {
 	return t.Format(r.layout)
 }
 
-func (r *timeRule) fromInt(v int64, k kind) any {
+func (r *timeRule) fromInt(v int64, k kind, bx *boxes) any {
 	switch k {
 	case kindBool:
 		return v != 0
 	case kindTime:
 		return r.in(time.Unix(0, 0).Add(time.Duration(v) * r.unit).UTC())
 	}
-	return v
+	return bx.int64(v)
 }
 
-func (r *timeRule) fromFloat(v float64, k kind) any {
+func (r *timeRule) fromFloat(v float64, k kind, bx *boxes) any {
 	if k == kindTime {
 		sec := int64(v)
 		return r.in(time.Unix(sec, int64((v-float64(sec))*1e9)).UTC())
 	}
-	return v
+	return bx.float64(v)
 }
 
 func (r *timeRule) fromText(b []byte, k kind) any {
 	if k != kindTime {
-		return string(b)
+		return text(b)
 	}
 	s := string(b)
 	if r.layout != "" && r.layout != TimeFormat {
