@@ -53,13 +53,14 @@ cflags=(--target=wasm32-wasi --sysroot=/usr -isystem /usr/include/wasm32-wasi
 # Compile and link in two steps: clang would run wasm-opt itself (without our
 # feature flags) when linking with -O; we run it below instead.
 clang-16 "${cflags[@]}" $opts -c -o "$tmp/main.o" "$here/main.c"
+clang-16 "${cflags[@]}" -matomics -c -o "$tmp/fence.o" "$here/fence.c"
 clang-16 --target=wasm32-wasi --sysroot=/usr -L/usr/lib/wasm32-wasi -mexec-model=reactor \
   -Wl,--stack-first -Wl,-z,stack-size=917504 -Wl,--initial-memory=1048576 -Wl,--max-memory=4294967296 \
   -Wl,--strip-all -Wl,--export=__stack_pointer $(printf -- '-Wl,--export=%s ' "${exports[@]}") \
-  -o "$tmp/sqlite3.wasm" "$tmp/main.o"
+  -o "$tmp/sqlite3.wasm" "$tmp/main.o" "$tmp/fence.o"
 
 wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --strip-debug --strip-producers \
+  --enable-mutable-globals --enable-threads --strip-debug --strip-producers \
   "$tmp/sqlite3.wasm" -o "$tmp/opt.wasm"
 
 # The metered module: the same code with the instruction counter of the

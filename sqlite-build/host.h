@@ -37,7 +37,6 @@ HOST(vol_check_reserved) int32_t ss_host_check_reserved(int32_t h, int32_t *out)
 HOST(vol_control)  int32_t ss_host_control(int32_t h, int32_t op, int64_t arg);
 HOST(shm_map)      int32_t ss_host_shm_map(int32_t h, int32_t region, int32_t size, int32_t extend, void *buf);
 HOST(shm_lock)     int32_t ss_host_shm_lock(int32_t h, int32_t offset, int32_t n, int32_t flags);
-HOST(shm_barrier)  void    ss_host_shm_barrier(int32_t h);
 HOST(shm_unmap)    int32_t ss_host_shm_unmap(int32_t h, int32_t deleteFlag);
 HOST(vfs_delete)   int32_t ss_host_delete(int32_t vfs, const char *zName, int32_t nName, int32_t syncDir);
 HOST(vfs_access)   int32_t ss_host_access(int32_t vfs, const char *zName, int32_t nName, int32_t flags, int32_t *out);

@@ -145,8 +145,11 @@ static int ssShmLock(sqlite3_file *f, int offset, int n, int flags){
   return ss_host_shm_lock(((ssFile*)f)->h, offset, n, flags);
 }
 
+void ss_fence(void); /* fence.c */
+
 static void ssShmBarrier(sqlite3_file *f){
-  ss_host_shm_barrier(((ssFile*)f)->h);
+  (void)f;
+  ss_fence();
 }
 
 static int ssShmUnmap(sqlite3_file *f, int deleteFlag){

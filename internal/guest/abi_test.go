@@ -98,7 +98,7 @@ func TestMeteredImportsAreDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
 	defer r.Close(ctx)
 	compiled, err := r.CompileModule(ctx, metered)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/wasm"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )
 
@@ -137,12 +138,17 @@ func (e *engine) pick() (*module, error) {
 	return e.compiled, e.err
 }
 
+// features are the WebAssembly features the modules use: WebAssembly 2.0
+// and, of the threads proposal, the one atomic instruction of
+// sqlite-build/fence.c.
+const features = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
+
 // newModule compiles bin in a new runtime. Every instance's memory comes
 // from our allocator (see linearMemory), so the runtime allows all of
 // wasm32's memory and the allocator enforces each instance's limit.
 func newModule(cfg wazero.RuntimeConfig, bin []byte) (*module, error) {
 	ctx := experimental.WithCompilationWorkers(context.Background(), runtime.NumCPU())
-	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithMemoryLimitPages(65536))
+	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithMemoryLimitPages(65536).WithCoreFeatures(features))
 	if err := exportHost(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err

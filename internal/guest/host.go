@@ -79,7 +79,6 @@ func hostFunctions() []hostFunction {
 		{"vol_control", volControl, []api.ValueType{i32, i32, i64}, []api.ValueType{i32}},
 		{"shm_map", shmMap, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},
 		{"shm_lock", shmLock, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
-		{"shm_barrier", shmBarrier, []api.ValueType{i32}, nil},
 		{"shm_unmap", shmUnmap, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 		{"vfs_delete", vfsDelete, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
 		{"vfs_access", vfsAccess, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}},

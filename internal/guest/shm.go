@@ -2,7 +2,6 @@ package guest
 
 import (
 	"context"
-	"sync/atomic"
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/backend/shm"
@@ -67,13 +66,6 @@ func shmLock(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	ret(stack, e.code(sm.ShmLock(offset, n, flags), rc.IOErrShmLock))
 }
-
-// barrier is written by every shm_barrier: an atomic operation is a full
-// memory barrier in Go's memory model, between the guest's plain accesses
-// to the index on either side of it.
-var barrier atomic.Uint64
-
-func shmBarrier(ctx context.Context, mod api.Module, stack []uint64) { barrier.Add(1) }
 
 func shmUnmap(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)

@@ -60,6 +60,7 @@ var costClasses = []costClass{
 	{"demote, promote", 1, ops(0xB6, 0xBB)},
 	{"trapping float-to-int truncations", 20, cat(opRange(0xA8, 0xAB), opRange(0xAE, 0xB1))},
 	{"loads and stores", 1, opRange(0x28, 0x3E)},
+	{"i32.atomic.rmw.add (not in the IC's table, which has no threads: its fallback)", 1, ops(0xFE1E)},
 	{"global.get, global.set", 2, ops(0x23, 0x24)},
 	{"table.get, table.set", 5, ops(0x25, 0x26)},
 	{"local.get, local.set, local.tee, select", 1, ops(0x20, 0x21, 0x22, 0x1B, 0x1C)},

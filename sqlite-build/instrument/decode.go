@@ -57,14 +57,14 @@ func readExpr(r *reader, sizeHint int) []Instruction {
 func decodeInstruction(r *reader) Instruction {
 	start := r.p
 	op := Opcode(r.byte())
-	if op == 0xFC {
+	if op == 0xFC || op == 0xFE {
 		sub := r.u32()
 		if sub > 0xFF {
 			r.p = start
-			r.fail("unknown instruction 0xfc %d", sub)
+			r.fail("unknown instruction 0x%x %d", uint32(op), sub)
 			return Instruction{}
 		}
-		op = 0xFC00 | Opcode(sub)
+		op = op<<8 | Opcode(sub)
 	}
 	if r.err != nil {
 		return Instruction{}

@@ -5,9 +5,9 @@ package instrument
 // compilers and wasm-opt write, so that decoding and encoding a module's
 // code gives back its bytes).
 func AppendInstruction(b []byte, in Instruction) []byte {
-	if in.Op >= 0xFC00 {
-		b = append(b, 0xFC)
-		b = appendU32(b, uint32(in.Op-0xFC00))
+	if in.Op > 0xFF { // prefix, then the sub-opcode
+		b = append(b, byte(in.Op>>8))
+		b = appendU32(b, uint32(in.Op&0xFF))
 	} else {
 		b = append(b, byte(in.Op))
 	}

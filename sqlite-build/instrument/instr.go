@@ -3,8 +3,9 @@ package instrument
 import "fmt"
 
 // Opcode identifies an instruction: its opcode byte, or for the
-// instructions behind the 0xFC prefix (saturating truncations, bulk memory,
-// table operations) 0xFC00 plus the sub-opcode.
+// instructions behind a prefix, the prefix times 256 plus the sub-opcode:
+// 0xFC00 and up behind 0xFC (saturating truncations, bulk memory, table
+// operations), 0xFE1E for i32.atomic.rmw.add behind 0xFE.
 type Opcode uint32
 
 // The opcodes the pass treats specially; opcodeInfo below lists every one
@@ -107,9 +108,10 @@ type opInfo struct {
 // opcodeInfo lists every instruction the decoder accepts: WebAssembly 1.0,
 // sign extension, non-trapping float-to-int conversions, bulk memory, and
 // reference types (whose table and ref instructions bulk memory's table
-// operations come with). SIMD, threads, tail calls, exceptions, multiple
-// memories, 64-bit memories and GC are refused: the build enables none of
-// them, and a pass that met one would have to learn its costs first.
+// operations come with), and of threads the one atomic instruction
+// fence.c makes. SIMD, the other atomic instructions, tail calls, exceptions, multiple memories, 64-bit
+// memories and GC are refused: the build uses none of them, and a pass that
+// met one would have to learn its costs first.
 var opcodeInfo = map[Opcode]opInfo{
 	0x00: {"unreachable", immNone}, 0x01: {"nop", immNone},
 	0x02: {"block", immBlock}, 0x03: {"loop", immBlock}, 0x04: {"if", immBlock},
@@ -212,6 +214,9 @@ var opcodeInfo = map[Opcode]opInfo{
 	0xFC0C: {"table.init", immIndex2}, 0xFC0D: {"elem.drop", immIndex},
 	0xFC0E: {"table.copy", immIndex2}, 0xFC0F: {"table.grow", immIndex},
 	0xFC10: {"table.size", immIndex}, 0xFC11: {"table.fill", immIndex},
+
+	// Of the threads proposal, only what fence.c uses (vfs.c's xShmBarrier).
+	0xFE1E: {"i32.atomic.rmw.add", immMemarg},
 }
 
 // String returns the instruction's name in the text format.
@@ -219,8 +224,8 @@ func (op Opcode) String() string {
 	if info, ok := opcodeInfo[op]; ok {
 		return info.name
 	}
-	if op >= 0xFC00 {
-		return fmt.Sprintf("0xfc %d", op-0xFC00)
+	if op > 0xFF {
+		return fmt.Sprintf("0x%x %d", uint32(op>>8), uint32(op&0xFF))
 	}
 	return fmt.Sprintf("0x%02x", uint32(op))
 }

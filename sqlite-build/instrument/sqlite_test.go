@@ -35,7 +35,6 @@ func sqliteStubs() map[string]hostFunc {
 	fail := func(_ context.Context, _ api.Module, s []uint64) { s[0] = sqliteIOErr }
 	stubs := map[string]hostFunc{
 		"vol_open":        func(_ context.Context, _ api.Module, s []uint64) { s[0] = sqliteCantOpen },
-		"shm_barrier":     func(context.Context, api.Module, []uint64) {},
 		"callback":        func(_ context.Context, _ api.Module, s []uint64) { s[0] = sqliteError },
 		"sys_time":        func(_ context.Context, _ api.Module, s []uint64) { s[0] = fixedUnixMillis },
 		"sys_tz_offset":   func(_ context.Context, _ api.Module, s []uint64) { s[0] = 0 },

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // engines are wazero's two: the counts must agree on both.
@@ -35,7 +36,9 @@ type hostFunc func(ctx context.Context, m api.Module, stack []uint64)
 func instantiate(t testing.TB, cfg wazero.RuntimeConfig, wasm []byte, stubs map[string]hostFunc, exhausted exhaustedFunc, start string) api.Module {
 	t.Helper()
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithCompilationCache(compilationCache))
+	// SQLite's module has one atomic instruction (../fence.c).
+	cfg = cfg.WithCompilationCache(compilationCache).WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
+	r := wazero.NewRuntimeWithConfig(ctx, cfg)
 	t.Cleanup(func() { r.Close(ctx) })
 	compiled, err := r.CompileModule(ctx, wasm)
 	if err != nil {
