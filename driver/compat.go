@@ -48,14 +48,16 @@ var compatValues = map[string][]string{
 // statement.
 func compatPragma(key, name, v string) (string, error) {
 	word := strings.ToUpper(v)
-	values, ok := compatValues[name]
-	if !ok {
-		values = compatValues[""]
-	}
-	valid := slices.Contains(values, word)
+	var valid bool
 	if name == "cache_size" {
 		_, err := strconv.Atoi(v)
 		valid = err == nil
+	} else {
+		values, ok := compatValues[name]
+		if !ok {
+			values = compatValues[""]
+		}
+		valid = slices.Contains(values, word)
 	}
 	if !valid {
 		return "", fmt.Errorf("stablesqlite: %s=%q is not a valid value", key, v)

@@ -108,10 +108,11 @@ type opInfo struct {
 // opcodeInfo lists every instruction the decoder accepts: WebAssembly 1.0,
 // sign extension, non-trapping float-to-int conversions, bulk memory, and
 // reference types (whose table and ref instructions bulk memory's table
-// operations come with), and of threads the one atomic instruction
-// fence.c makes. SIMD, the other atomic instructions, tail calls, exceptions, multiple memories, 64-bit
-// memories and GC are refused: the build uses none of them, and a pass that
-// met one would have to learn its costs first.
+// operations come with), and of threads the one atomic instruction fence.c
+// makes. SIMD, the other atomic instructions, tail calls, exceptions,
+// multiple memories, 64-bit memories and GC are refused: the build uses
+// none of them, and a pass that met one would have to learn its costs
+// first.
 var opcodeInfo = map[Opcode]opInfo{
 	0x00: {"unreachable", immNone}, 0x01: {"nop", immNone},
 	0x02: {"block", immBlock}, 0x03: {"loop", immBlock}, 0x04: {"if", immBlock},
