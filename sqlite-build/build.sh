@@ -2,10 +2,12 @@
 # Builds sqlite3.wasm: SQLite (from the Go module pinned in go.mod) plus our
 # VFS and export glue, for wasm32 against the wasi-libc sysroot, with no WASI
 # import left; then its metered form, sqlite3.metered.wasm, beside it (the
-# instruction metering pass in instrument/, see README.md).
+# instruction metering pass in instrument/, see README.md), and, on
+# linux/amd64, its code compiled by wazero, compiled_linux_amd64.gz.
 # Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm; the metered
-# module goes to OUTPUT with .wasm replaced by .metered.wasm, and their
-# sums to SHA256SUMS in OUTPUT's directory)
+# module goes to OUTPUT with .wasm replaced by .metered.wasm, their sums to
+# SHA256SUMS and the compiled code to compiled_linux_amd64.gz in OUTPUT's
+# directory)
 #
 # Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen
 set -euo pipefail
@@ -69,6 +71,12 @@ wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
 (cd "$here" && go run ./instrument/cmd/meter "$tmp/opt.wasm" "$tmp/metered.wasm") >/dev/null
 
 mkdir -p "$(dirname "$out")"
+# The module compiled by the pinned wazero, shipped for linux/amd64
+# (wasm.Compiled): wazero's compiler runs in Go, so only where Go runs
+# linux/amd64 code.
+if [ "$(cd "$here/.." && go env GOOS)/$(cd "$here/.." && go env GOARCH)" = linux/amd64 ]; then
+  (cd "$here/.." && go run ./internal/guest/precompile "$tmp/opt.wasm" "$(dirname "$out")/compiled_linux_amd64.gz")
+fi
 cp "$tmp/opt.wasm" "$out"
 cp "$tmp/metered.wasm" "$metered"
 # Their SHA-256 beside them, so that a process never reads a module to

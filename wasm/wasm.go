@@ -3,10 +3,15 @@
 // ABI.md), and the settings of where its compiled code is kept.
 //
 // Every connection runs in its own instance of the module in wazero. The
-// module is compiled once per process, and the compiled code is kept on
-// disk (see CacheDir), so only the first process on a machine compiles
-// (half a second on two cores); every later one loads the code in a few
-// milliseconds. The environment variable STABLESQLITE_ENGINE=interpreter
+// module's compiled code is kept on disk (see CacheDir), and every process
+// that finds it there loads it in a few milliseconds. On linux/amd64 the
+// binary carries the code compiled at build time (Compiled), and a process
+// that finds the cache empty installs that code into it, so no process
+// compiles. Elsewhere, or on a CPU whose features differ from the build
+// machine's (wazero keys the code by them: on amd64 SSE4.1, BMI1 and
+// LZCNT/POPCNT), or when another wazero version is linked in, the first
+// process on a machine compiles the module (about 0.3 s on two cores) and
+// fills the cache. The environment variable STABLESQLITE_ENGINE=interpreter
 // runs the module on wazero's interpreter instead, which compiles nothing
 // (for systems that cannot map executable memory; some tens of times
 // slower).

@@ -97,7 +97,10 @@ func TestColdThenWarmStart(t *testing.T) {
 	}
 }
 
-const childEnv = "STABLESQLITE_WASM_TEST_CHILD"
+const (
+	childEnv     = "STABLESQLITE_WASM_TEST_CHILD"
+	noShippedEnv = "STABLESQLITE_WASM_TEST_NO_SHIPPED" // the child acts as where no code is shipped
+)
 
 // TestChild, in a child process of TestCacheAcrossProcesses, runs SQL and
 // prints how its compiled code was had.
@@ -105,15 +108,18 @@ func TestChild(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
 		t.Skip("runs as a child process")
 	}
+	if os.Getenv(noShippedEnv) != "" {
+		plainBinary.shipped = nil
+	}
 	start := time.Now()
 	sqliteWorks(t, defaultEngine)
 	if err := Keep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("child: warm=%v ms=%.1f\n", defaultEngine.warmStart, time.Since(start).Seconds()*1000)
+	fmt.Printf("child: from=%s ms=%.1f\n", defaultEngine.from, time.Since(start).Seconds()*1000)
 }
 
-func runChildren(t *testing.T, dir string, n int) []string {
+func runChildren(t *testing.T, dir string, n int, env ...string) []string {
 	t.Helper()
 	outs := make([]string, n)
 	var wg sync.WaitGroup
@@ -123,6 +129,7 @@ func runChildren(t *testing.T, dir string, n int) []string {
 			defer wg.Done()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.v")
 			cmd.Env = append(os.Environ(), childEnv+"=1", wasm.CacheDirEnv+"="+dir, wasm.EngineEnv+"=auto")
+			cmd.Env = append(cmd.Env, env...)
 			out, err := cmd.CombinedOutput()
 			if err != nil || !bytes.Contains(out, []byte("child: ")) {
 				t.Errorf("child %d: %v\n%s", k, err, out)
@@ -138,29 +145,47 @@ func runChildren(t *testing.T, dir string, n int) []string {
 	return outs
 }
 
-// Processes that start together on an empty cache directory all work (each
-// compiles, and they publish over each other), and every later process
-// starts warm.
+// Processes that start together on an empty cache directory all work
+// (each compiles, or each installs the shipped code, and they publish over
+// each other), and every later process starts warm.
 func TestCacheAcrossProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles in child processes")
 	}
-	dir := t.TempDir()
-	for k, out := range runChildren(t, dir, 3) {
-		t.Logf("first wave %d: %s", k, out)
+	waves := []struct {
+		what, from string
+		env        []string
+	}{{"compiling", "compiler", []string{noShippedEnv + "=1"}}}
+	if len(plainBinary.shipped) > 0 {
+		waves = append(waves, struct {
+			what, from string
+			env        []string
+		}{"from the shipped code", "shipped", nil})
 	}
-	waitWarm(t, dir)
-	for k, out := range runChildren(t, dir, 2) {
-		t.Logf("second wave %d: %s", k, out)
-		if !strings.Contains(out, "warm=true") {
-			t.Errorf("process %d after the cache was filled did not start warm: %s", k, out)
-		}
+	for _, w := range waves {
+		t.Run(w.what, func(t *testing.T) {
+			dir := t.TempDir()
+			for k, out := range runChildren(t, dir, 3, w.env...) {
+				t.Logf("first wave %d: %s", k, out)
+				if !strings.Contains(out, "from="+w.from) {
+					t.Errorf("process %d on an empty cache: %s", k, out)
+				}
+			}
+			waitWarm(t, dir)
+			for k, out := range runChildren(t, dir, 2, w.env...) {
+				t.Logf("second wave %d: %s", k, out)
+				if !strings.Contains(out, "from=cache") {
+					t.Errorf("process %d after the cache was filled did not start warm: %s", k, out)
+				}
+			}
+		})
 	}
 }
 
 // A cache directory that cannot be written (a read-only file system with a
 // cache filled at build time) is read: processes start warm and write
-// nothing. Empty and read-only, it costs a compile in memory, not an error.
+// nothing. Empty and read-only, it costs a compile in memory, or an install of the
+// shipped code in a directory of the process's own, not an error.
 func TestReadOnlyCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles in child processes")
@@ -179,11 +204,16 @@ func TestReadOnlyCache(t *testing.T) {
 			t.Skip("cannot make a directory read-only here")
 		}
 	}
-	if out := runChildren(t, filled, 1)[0]; !strings.Contains(out, "warm=true") {
+	if out := runChildren(t, filled, 1)[0]; !strings.Contains(out, "from=cache") {
 		t.Errorf("read-only filled cache: %s", out)
 	}
-	if out := runChildren(t, empty, 1)[0]; !strings.Contains(out, "warm=false") {
+	if out := runChildren(t, empty, 1, noShippedEnv+"=1")[0]; !strings.Contains(out, "from=compiler") {
 		t.Errorf("read-only empty cache: %s", out)
+	}
+	if len(plainBinary.shipped) > 0 {
+		if out := runChildren(t, empty, 1)[0]; !strings.Contains(out, "from=shipped") {
+			t.Errorf("read-only empty cache, with shipped code: %s", out)
+		}
 	}
 	if after := listing(t, filled); after != before {
 		t.Errorf("a read-only cache changed:\n%s\nbecame\n%s", before, after)

@@ -54,7 +54,7 @@ type engine struct {
 	kept      chan struct{} // closed when the code is in the on-disk cache, or will not be
 	compiled  *module
 	err       error
-	warmStart bool // the code came from the cache: no compiler ran
+	from      string // where the code came from: "cache", "shipped" or "compiler"
 
 	interpOnce sync.Once
 	interp     *module
@@ -109,16 +109,23 @@ func (e *engine) start() {
 }
 
 // load makes the compiled code ready: from the compilation cache when a
-// warm start is possible (see warmStart), or from wazero's optimising
-// compiler, filling the cache for the processes that come after.
+// warm start is possible (see warmStart), else from the code shipped in the
+// binary (see shippedStart), else from wazero's optimising compiler,
+// filling the cache for the processes that come after.
 func (e *engine) load() {
 	defer close(e.done)
 	dir := wasm.CacheDir()
 	if m, ok := warmStart(dir, e.binary); ok {
-		e.compiled, e.warmStart = m, true
+		e.compiled, e.from = m, "cache"
 		close(e.kept)
 		return
 	}
+	if m, ok := shippedStart(dir, e.binary); ok {
+		e.compiled, e.from = m, "shipped"
+		close(e.kept)
+		return
+	}
+	e.from = "compiler"
 	e.compiled, e.err = compileCold(dir, e.binary, e.kept)
 	// The compiler's garbage is large: give it back before the instances
 	// grow their memories.

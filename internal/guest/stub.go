@@ -22,7 +22,8 @@ const (
 // moduleBinary is one of the modules the engines run (the plain one, the
 // metered one), with what is derived from it once.
 type moduleBinary struct {
-	bin []byte
+	bin     []byte
+	shipped []byte // its compiled code shipped in the binary, if any (see shippedStart)
 
 	sumOnce  sync.Once
 	sum      [sha256.Size]byte
@@ -32,7 +33,7 @@ type moduleBinary struct {
 }
 
 var (
-	plainBinary   = &moduleBinary{bin: wasm.Binary}
+	plainBinary   = &moduleBinary{bin: wasm.Binary, shipped: wasm.Compiled}
 	meteredBinary = &moduleBinary{bin: wasm.Metered}
 )
 
@@ -44,7 +45,7 @@ func (b *moduleBinary) hash() [sha256.Size]byte {
 
 // stubModule returns the module's stub.
 func (b *moduleBinary) stubModule() ([]byte, error) {
-	b.stubOnce.Do(func() { b.stub, b.stubErr = makeStub(b.bin, b.hash()) })
+	b.stubOnce.Do(func() { b.stub, b.stubErr = makeStub(b.bin, b.hash(), nil) })
 	return b.stub, b.stubErr
 }
 
@@ -71,8 +72,9 @@ func putUleb(out []byte, v uint32) []byte {
 	return append(out, byte(v))
 }
 
-// makeStub builds the stub of bin, whose SHA-256 is sum.
-func makeStub(bin []byte, sum [sha256.Size]byte) ([]byte, error) {
+// makeStub builds the stub of bin, whose SHA-256 is sum; the bodies that
+// keep accepts, if it is not nil, stay as they are (see probeFingerprint).
+func makeStub(bin []byte, sum [sha256.Size]byte, keep func(body []byte) bool) ([]byte, error) {
 	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
 		return nil, errBadModule
 	}
@@ -90,14 +92,27 @@ func makeStub(bin []byte, sum [sha256.Size]byte) ([]byte, error) {
 			out = append(out, body...)
 			continue
 		}
-		count, _, err := uleb(body)
+		count, n, err := uleb(body)
 		if err != nil {
 			return nil, err
 		}
-		// Each body: its size (3), no locals, unreachable, end.
 		code := putUleb(nil, count)
 		for range count {
-			code = append(code, 3, 0, 0x00, 0x0b)
+			if keep == nil { // no body read: the code section's pages stay untouched
+				// Its size (3), no locals, unreachable, end.
+				code = append(code, 3, 0, 0x00, 0x0b)
+				continue
+			}
+			size, m, err := uleb(body[n:])
+			if err != nil || uint64(n)+uint64(m)+uint64(size) > uint64(len(body)) {
+				return nil, errBadModule
+			}
+			if fn := body[n+m : n+m+int(size)]; keep(fn) {
+				code = append(putUleb(code, size), fn...)
+			} else {
+				code = append(code, 3, 0, 0x00, 0x0b)
+			}
+			n += m + int(size)
 		}
 		out = append(out, sectionCode)
 		out = putUleb(out, uint32(len(code)))

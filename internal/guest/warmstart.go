@@ -1,9 +1,11 @@
 package guest
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -42,7 +44,12 @@ func warmMarker(dir string, b *moduleBinary) string {
 
 // entriesDir is where wazero keeps the entries of its version in dir.
 func entriesDir(dir string) string {
-	return filepath.Join(dir, "wazero-"+wazeroVersion()+"-"+runtime.GOARCH+"-"+runtime.GOOS)
+	return filepath.Join(dir, entriesName(wazeroVersion()))
+}
+
+// entriesName is the name of the directory of wazero version's entries.
+func entriesName(version string) string {
+	return "wazero-" + version + "-" + runtime.GOARCH + "-" + runtime.GOOS
 }
 
 // wazeroVersion is the version wazero names its entries' directory after:
@@ -165,31 +172,44 @@ func publish(dir, own string, b *moduleBinary) error {
 		return err
 	}
 	for _, name := range []string{entry, stubEntry} {
-		if err := writeAtomic(filepath.Join(entriesDir(dir), filepath.Base(name)), code); err != nil {
+		if err := writeAtomic(filepath.Join(entriesDir(dir), filepath.Base(name)), bytes.NewReader(code)); err != nil {
 			return err
 		}
 	}
-	return writeAtomic(warmMarker(dir, b), []byte(filepath.Base(stubEntry)+"\n"))
+	return writeAtomic(warmMarker(dir, b), strings.NewReader(filepath.Base(stubEntry)+"\n"))
 }
 
-// stubEntryName compiles the stub (a few milliseconds: it has no code) into
-// a directory of its own to learn the name wazero gives its entry.
+// stubEntryName compiles the stub (a few milliseconds: it has no code) to
+// learn the name wazero gives its entry.
 func stubEntryName(dir string, b *moduleBinary) (string, error) {
 	st, err := b.stubModule()
 	if err != nil {
 		return "", err
 	}
-	own, err := os.MkdirTemp(dir, ".stub-")
+	name, _, err := compiledEntry(dir, st)
+	return name, err
+}
+
+// compiledEntry compiles bin into a cache directory of its own, made in
+// parent and removed after, and returns the name and the content of the
+// entry wazero writes for it.
+func compiledEntry(parent string, bin []byte) (string, []byte, error) {
+	own, err := os.MkdirTemp(parent, ".stub-")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer os.RemoveAll(own)
-	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(newCache(own)), st)
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(newCache(own)), bin)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	m.runtime.Close(context.Background())
-	return onlyEntry(own)
+	name, err := onlyEntry(own)
+	if err != nil {
+		return "", nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(own, name))
+	return name, data, err
 }
 
 // onlyEntry returns the path, relative to dir, of the one cache entry in
@@ -230,8 +250,9 @@ func removeAbandoned(dir string) {
 	}
 }
 
-// writeAtomic writes data to path through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
+// writeAtomic writes what r reads to path through a temporary file and a
+// rename.
+func writeAtomic(path string, r io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -239,7 +260,7 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	_, err = io.Copy(f, r)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -1,0 +1,7 @@
+//go:build !(linux && amd64)
+
+package wasm
+
+// Compiled is nil: no compiled code is shipped for this platform, and the
+// first process on a machine compiles sqlite3.wasm (see compiled.go).
+var Compiled []byte
