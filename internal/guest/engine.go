@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -136,7 +135,7 @@ func (e *engine) load() {
 func (e *engine) pick() (*module, error) {
 	if os.Getenv(wasm.EngineEnv) == "interpreter" {
 		e.interpOnce.Do(func() {
-			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), e.binary.bin)
+			e.interp, e.interpErr = newModule(wazero.NewRuntimeConfigInterpreter(), e.binary.bin, 1)
 		})
 		return e.interp, e.interpErr
 	}
@@ -150,11 +149,12 @@ func (e *engine) pick() (*module, error) {
 // sqlite-build/fence.c.
 const features = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 
-// newModule compiles bin in a new runtime. Every instance's memory comes
-// from our allocator (see linearMemory), so the runtime allows all of
-// wasm32's memory and the allocator enforces each instance's limit.
-func newModule(cfg wazero.RuntimeConfig, bin []byte) (*module, error) {
-	ctx := experimental.WithCompilationWorkers(context.Background(), runtime.NumCPU())
+// newModule compiles bin in a new runtime, with functions compiled on
+// workers goroutines. Every instance's memory comes from our allocator (see
+// linearMemory), so the runtime allows all of wasm32's memory and the
+// allocator enforces each instance's limit.
+func newModule(cfg wazero.RuntimeConfig, bin []byte, workers int) (*module, error) {
+	ctx := experimental.WithCompilationWorkers(context.Background(), workers)
 	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithMemoryLimitPages(65536).WithCoreFeatures(features))
 	if err := exportHost(ctx, r); err != nil {
 		r.Close(ctx)

@@ -48,6 +48,7 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	if len(b.shipped) == 0 {
 		return nil, false
 	}
+	defer giveBack(b.shipped)
 	code, err := gzip.NewReader(bytes.NewReader(b.shipped))
 	if err != nil {
 		return nil, false
@@ -117,6 +118,7 @@ func readEntryVersion(r io.Reader) (string, error) {
 // the cache, after the version.
 func probeFingerprint(b *moduleBinary) (string, error) {
 	probe, err := makeStub(b.bin, b.hash(), func(body []byte) bool { return len(body) <= probeBodyLimit })
+	giveBack(b.bin) // read whole for the probe, and not needed again
 	if err != nil {
 		return "", err
 	}

@@ -99,7 +99,7 @@ func warmStart(dir string, b *moduleBinary) (*module, bool) {
 	if err != nil {
 		return nil, false
 	}
-	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st)
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st, 1)
 	if err == nil {
 		err = m.check()
 	}
@@ -138,9 +138,9 @@ func compileCold(dir string, b *moduleBinary, kept chan struct{}) (*module, erro
 	}
 	if own == "" {
 		close(kept)
-		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), b.bin)
+		return newModule(cfg.WithCompilationCache(wazero.NewCompilationCache()), b.bin, runtime.NumCPU())
 	}
-	m, err := newModule(cfg.WithCompilationCache(newCache(own)), b.bin)
+	m, err := newModule(cfg.WithCompilationCache(newCache(own)), b.bin, runtime.NumCPU())
 	if err != nil {
 		os.RemoveAll(own)
 		close(kept)
@@ -192,14 +192,16 @@ func stubEntryName(dir string, b *moduleBinary) (string, error) {
 
 // compiledEntry compiles bin into a cache directory of its own, made in
 // parent and removed after, and returns the name and the content of the
-// entry wazero writes for it.
+// entry wazero writes for it. It is for small modules (a stub, a probe),
+// compiled on one goroutine: less memory, and the other core free for what
+// runs beside it.
 func compiledEntry(parent string, bin []byte) (string, []byte, error) {
 	own, err := os.MkdirTemp(parent, ".stub-")
 	if err != nil {
 		return "", nil, err
 	}
 	defer os.RemoveAll(own)
-	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(newCache(own)), bin)
+	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(newCache(own)), bin, 1)
 	if err != nil {
 		return "", nil, err
 	}
