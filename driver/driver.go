@@ -170,9 +170,9 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 // Driver returns the driver.
 func (c *Connector) Driver() driver.Driver { return &Driver{} }
 
-// Close is called by sql.DB's Close. In the first process on a machine,
-// the one that compiles the Wasm module, it waits for the compiled code to
-// reach the on-disk cache (at most the second or so the compiler takes), so
-// that a program that exits right after closing its database leaves the
-// next one a warm start.
+// Close is called by sql.DB's Close. In a process that compiled the Wasm
+// module (the first on a machine, where no compiled code is shipped for
+// it), it waits for the compiled code to reach the on-disk cache (at most
+// the second or so the compiler takes), so that a program that exits right
+// after closing its database leaves the next one a warm start.
 func (c *Connector) Close() error { return guest.Keep(context.Background()) }

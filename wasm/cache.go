@@ -13,14 +13,15 @@ const CacheDirEnv = "STABLESQLITE_CACHE_DIR"
 
 // The compilation cache: wazero's on-disk cache of the module's compiled
 // code, in the user's cache directory unless told otherwise, so that only
-// the first process on a machine compiles. wazero names each entry after
+// the first process on a machine compiles, or installs the code shipped in
+// the binary (see Compiled). wazero names each entry after
 // the module's SHA-256 and the CPU's features, inside a directory named
 // after its own version, and writes entries to a temporary file it then
 // renames: another module or another wazero never reads them, and any
 // number of processes may fill and read one directory at once.
 //
-// To fill it ahead of time (a container image with a read-only file
-// system), run any program that opens a database once with the directory
+// To fill it ahead of time where no compiled code is shipped (a container
+// image with a read-only file system), run any program that opens a database once with the directory
 // set, for example the shell:
 //
 //	STABLESQLITE_CACHE_DIR=/app/wasm-cache stablesqlite :memory: 'select 1'
