@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 )
 
@@ -67,7 +68,8 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	} else if running != devVersion {
 		return nil, false
 	} else {
-		go func() { // while the entry is written
+		defer debug.FreeOSMemory() // the probe compiler's garbage, before the instances grow their memories
+		go func() {                // while the entry is written
 			fp, err := probeFingerprint(b)
 			probed <- err == nil && code.Comment == probeComment+fp
 		}()
