@@ -68,8 +68,10 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	} else if running != devVersion {
 		return nil, false
 	} else {
-		defer debug.FreeOSMemory() // the probe compiler's garbage, before the instances grow their memories
-		go func() {                // while the entry is written
+		// The probe compiles while the entry is written; its garbage goes
+		// back before the instances grow their memories.
+		defer debug.FreeOSMemory()
+		go func() {
 			fp, err := probeFingerprint(b)
 			probed <- err == nil && code.Comment == probeComment+fp
 		}()
