@@ -2,14 +2,14 @@
 # Builds sqlite3.wasm: SQLite (from the Go module pinned in go.mod) plus our
 # VFS and export glue, for wasm32 against the wasi-libc sysroot, with no WASI
 # import left; then its metered form, sqlite3.metered.wasm, beside it (the
-# instruction metering pass in instrument/, see README.md), and, on
-# linux/amd64, its code compiled by wazero, compiled_linux_amd64.gz.
+# instruction metering pass in instrument/, see README.md), and its code
+# compiled by wazero for linux/amd64 and linux/arm64, compiled_linux_*.gz.
 # Usage: build.sh [OUTPUT]   (default: ../wasm/sqlite3.wasm; the metered
 # module goes to OUTPUT with .wasm replaced by .metered.wasm, their sums to
-# SHA256SUMS and the compiled code to compiled_linux_amd64.gz in OUTPUT's
-# directory)
+# SHA256SUMS and the compiled code to compiled_linux_{amd64,arm64}.gz in
+# OUTPUT's directory)
 #
-# Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen
+# Toolchain (Debian): clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen qemu-user
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "${1:-$here/../wasm/sqlite3.wasm}")
@@ -71,11 +71,21 @@ wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
 (cd "$here" && go run ./instrument/cmd/meter "$tmp/opt.wasm" "$tmp/metered.wasm") >/dev/null
 
 mkdir -p "$(dirname "$out")"
-# The module compiled by the pinned wazero, shipped for linux/amd64
-# (wasm.Compiled): wazero's compiler runs in Go, so only where Go runs
-# linux/amd64 code.
-if [ "$(cd "$here/.." && go env GOOS)/$(cd "$here/.." && go env GOARCH)" = linux/amd64 ]; then
-  (cd "$here/.." && go run ./internal/guest/precompile "$tmp/opt.wasm" "$(dirname "$out")/compiled_linux_amd64.gz")
+# The module compiled by the pinned wazero, shipped in linux/amd64 and
+# linux/arm64 binaries (wasm.Compiled). wazero's compiler makes code for the
+# architecture it runs on, so the other architecture's runs under qemu-user;
+# the code does not depend on the OS, but only Linux can run both here.
+if [ "$(cd "$here/.." && go env GOHOSTOS)" = linux ]; then
+  host=$(cd "$here/.." && go env GOHOSTARCH)
+  for arch in amd64 arm64; do
+    run=()
+    if [ "$arch" != "$host" ]; then
+      run=("qemu-$([ "$arch" = amd64 ] && echo x86_64 || echo aarch64)")
+      command -v "${run[0]}" >/dev/null || { echo "build.sh: no ${run[0]}: compiled_linux_$arch.gz not made" >&2; continue; }
+    fi
+    (cd "$here/.." && GOOS=linux GOARCH=$arch CGO_ENABLED=0 go build -o "$tmp/precompile-$arch" ./internal/guest/precompile)
+    "${run[@]}" "$tmp/precompile-$arch" "$tmp/opt.wasm" "$(dirname "$out")/compiled_linux_$arch.gz"
+  done
 fi
 cp "$tmp/opt.wasm" "$out"
 cp "$tmp/metered.wasm" "$metered"

@@ -4,12 +4,13 @@
 //
 // Every connection runs in its own instance of the module in wazero. The
 // module's compiled code is kept on disk (see CacheDir), and every process
-// that finds it there loads it in a few milliseconds. On linux/amd64 the
-// binary carries the code compiled at build time (Compiled), and a process
-// that finds the cache empty installs that code into it, so no process
-// compiles. Elsewhere, or on a CPU whose features differ from the build
-// machine's (wazero keys the code by them: on amd64 SSE4.1, BMI1 and
-// LZCNT/POPCNT), or when another wazero version is linked in, the first
+// that finds it there loads it in a few milliseconds. On linux/amd64 and
+// linux/arm64 the binary carries the code compiled at build time
+// (Compiled), and a process that finds the cache empty installs that code
+// into it, so no process compiles. Elsewhere, or on a CPU whose features
+// differ from the build machine's (wazero keys the code by them: on amd64
+// SSE4.1, BMI1 and LZCNT/POPCNT, on arm64 the ARMv8.1 atomics), or when
+// another wazero version is linked in, the first
 // process on a machine compiles the module (about 0.3 s on two cores) and
 // fills the cache. The environment variable STABLESQLITE_ENGINE=interpreter
 // runs the module on wazero's interpreter instead, which compiles nothing
