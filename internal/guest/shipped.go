@@ -28,7 +28,7 @@ import (
 // the program's build information. A program linked with another version
 // compiles. Test binaries carry no versions of their dependencies, so
 // wazero calls itself "dev" there; such a process compiles the module's
-// probe (its small functions only, some milliseconds) and takes the shipped
+// probe (its small functions only, some 30 ms) and takes the shipped
 // code, relabelled "dev", only if the probe's code is the build's to the
 // byte (probeFingerprint): the code the linked wazero makes, and the
 // layout it expects, are the build's.
@@ -41,7 +41,7 @@ const (
 	entryMagic     = "WAZEVO" // how wazero's entries start, followed by the length of its version and the version
 	devVersion     = "dev"    // wazero's version where the build information has none
 	probeComment   = "probe-sha256="
-	probeBodyLimit = 64 // the probe keeps the functions whose bodies are at most this many bytes
+	probeBodyLimit = 80 // the probe keeps the functions whose bodies are at most this many bytes (memory.grow's, 67 bytes, among them)
 )
 
 // shippedStart loads the module's shipped code, installing it in dir.

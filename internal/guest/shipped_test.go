@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -141,5 +142,40 @@ func TestShippedStartRefused(t *testing.T) {
 				t.Fatal("the cold start did not publish")
 			}
 		})
+	}
+}
+
+// The probe holds code of each kind through which compiled code meets
+// wazero's runtime: a memory.grow, a memory.copy and a memory.fill (calls
+// into the runtime), a call_indirect (the table), a call of an import (a
+// host function), an atomic instruction and a global (the stack pointer).
+// Found by their encodings in the kept bodies: a byte pair may also be an
+// immediate elsewhere, but a missing one is surely missing.
+func TestProbeCoversTheRuntimeInterface(t *testing.T) {
+	var kept [][]byte
+	if _, err := makeStub(plainBinary.bin, plainBinary.hash(), func(body []byte) bool {
+		if len(body) <= probeBodyLimit {
+			kept = append(kept, body)
+			return true
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		code []byte
+	}{
+		{"memory.grow", []byte{0x40, 0x00}},
+		{"memory.copy", []byte{0xfc, 0x0a}},
+		{"memory.fill", []byte{0xfc, 0x0b}},
+		{"call_indirect", []byte{0x11}},
+		{"call", []byte{0x10}},
+		{"an atomic instruction", []byte{0xfe}},
+		{"global.set", []byte{0x24}},
+	} {
+		if !slices.ContainsFunc(kept, func(body []byte) bool { return bytes.Contains(body, c.code) }) {
+			t.Errorf("the probe has no %s", c.what)
+		}
 	}
 }
