@@ -1,6 +1,7 @@
 // Package guest runs sqlite3.wasm (package wasm) in wazero: the engine
-// that compiles it once per process or loads it from the compilation cache
-// (warmstart.go), an Instance per connection with its own linear memory,
+// that loads its compiled code from the compilation cache (warmstart.go),
+// installs the code shipped in the binary there (shipped.go), or compiles
+// it, once per process; an Instance per connection with its own linear memory,
 // and the host side of the module's ABI (wasm/ABI.md) over a
 // backend.Backend. Its calls are raw, handles and result codes; package
 // sqlite is the typed layer over them.
