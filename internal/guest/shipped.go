@@ -62,18 +62,22 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	if entries != entriesName(built)+"/" {
 		return nil, false // for another platform
 	}
+	running := wazeroVersion()
 	probed := make(chan bool, 1) // whether the code is this wazero's
-	if running := wazeroVersion(); running == built {
+	if running == built {
 		probed <- true
 	} else if running != devVersion {
 		return nil, false
 	} else {
-		// The probe compiles while the entry is written; its garbage goes
-		// back before the instances grow their memories.
+		// The probe compiles while the entry is written; its garbage, and
+		// the pages of the module it read whole, go back before the
+		// instances grow their memories.
 		defer debug.FreeOSMemory()
+		want := code.Comment // read here: the reader is in use meanwhile
 		go func() {
 			fp, err := probeFingerprint(b)
-			probed <- err == nil && code.Comment == probeComment+fp
+			giveBack(b.bin)
+			probed <- err == nil && want == probeComment+fp
 		}()
 	}
 	if dir == "" || !writable(dir) {
@@ -86,7 +90,7 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	}
 	// Without the marker, written last, no process reads the entry.
 	entry := filepath.Join(entriesDir(dir), key)
-	err = writeAtomic(entry, io.MultiReader(strings.NewReader(entryHeader(wazeroVersion())), code))
+	err = writeAtomic(entry, io.MultiReader(strings.NewReader(entryHeader(running)), code))
 	if ok := <-probed; !ok || err != nil {
 		if err == nil {
 			os.Remove(entry)
@@ -122,7 +126,6 @@ func readEntryVersion(r io.Reader) (string, error) {
 // the cache, after the version.
 func probeFingerprint(b *moduleBinary) (string, error) {
 	probe, err := makeStub(b.bin, b.hash(), func(body []byte) bool { return len(body) <= probeBodyLimit })
-	giveBack(b.bin) // read whole for the probe, and not needed again
 	if err != nil {
 		return "", err
 	}
