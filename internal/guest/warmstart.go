@@ -99,6 +99,7 @@ func warmStart(dir string, b *moduleBinary) (*module, bool) {
 	if err != nil {
 		return nil, false
 	}
+	readEntriesBuffered(cache, dir)
 	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st, 1)
 	if err == nil {
 		err = m.check()
