@@ -7,7 +7,6 @@ require (
 	github.com/mattn/go-runewidth v0.0.3
 	github.com/peterh/liner v1.2.2
 	github.com/tetratelabs/wazero v1.11.0
+	golang.org/x/sys v0.38.0
 	golang.org/x/term v0.37.0
 )
-
-require golang.org/x/sys v0.38.0 // indirect
