@@ -17,8 +17,8 @@ import (
 
 // wazero's own file cache hands its loader the entry's *os.File, and the
 // loader reads the entry's table of function offsets 8 bytes at a time:
-// 1,789 read system calls for our module, about 1 ms of a warm start of
-// 5-10. It then reads the 4.7 MiB of code into fresh anonymous memory,
+// 1,789 read system calls for our module, about 1 ms of the 7-9 ms a warm
+// start took here before this reader (5 ms after; bench/README.md). It then reads the 4.7 MiB of code into fresh anonymous memory,
 // which the kernel fills one 4 KiB page fault at a time (1,186 faults,
 // 2-3 ms here). entryCache serves the same entries, in the same files,
 // through a buffer, and asks for transparent huge pages for the code's
