@@ -26,6 +26,16 @@ func waitWarm(t *testing.T, dir string) {
 	}
 }
 
+// markedEntry returns the path of the entry dir's marker names.
+func markedEntry(t *testing.T, dir string) string {
+	t.Helper()
+	marker, err := os.ReadFile(warmMarker(dir, plainBinary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(entriesDir(dir), strings.TrimSpace(string(marker)))
+}
+
 // engineOn returns an engine whose compiled code is m.
 func engineOn(m *module) *engine {
 	e := newEngine(plainBinary)
@@ -75,9 +85,7 @@ func TestColdThenWarmStart(t *testing.T) {
 
 	// The stub's entry replaced by garbage: wazero misses, compiles the
 	// stub itself, and the check catches it.
-	entry, _ := os.ReadFile(warmMarker(dir, plainBinary))
-	path := filepath.Join(entriesDir(dir), strings.TrimSpace(string(entry)))
-	if err := os.WriteFile(path, []byte("not compiled code"), 0o600); err != nil {
+	if err := os.WriteFile(markedEntry(t, dir), []byte("not compiled code"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := warmStart(dir, plainBinary); ok {

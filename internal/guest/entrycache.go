@@ -16,17 +16,19 @@ import (
 )
 
 // wazero's own file cache hands its loader the entry's *os.File, and the
-// loader reads the entry's table of function offsets 8 bytes at a time:
-// 1,789 read system calls for our module, about 1 ms of the 7-9 ms a warm
-// start took here before this reader (5 ms after; bench/README.md). It then reads the 4.7 MiB of code into fresh anonymous memory,
-// which the kernel fills one 4 KiB page fault at a time (1,186 faults,
-// 2-3 ms here). entryCache serves the same entries, in the same files,
-// through a buffer, and asks for transparent huge pages for the code's
-// memory (see adviseHugePages). wazero has no option for either, so
-// readEntriesBuffered puts it in place of the file cache inside wazero's
-// compilation cache (an unexported field, found by reflection; the
-// version of wazero is pinned and TestEntryCacheInstalled fails when it
-// no longer finds the field, in which case the start is only slower).
+// loader reads the entry's table of function offsets 8 bytes at a time
+// (1,789 read system calls for our module, about 1 ms), then reads the
+// 4.7 MiB of code into fresh anonymous memory, which the kernel zero-fills
+// a page fault at a time (2-3 ms here). entryCache serves the same
+// entries, in the same files, through a buffer, and maps the entry's code
+// file (codefile.go) over the memory wazero made for the code instead of
+// reading into it (see mapCode). A warm start's first query took 6.7 ms
+// with the copy into huge pages before this, 4.4-4.7 ms after
+// (bench/README.md). wazero has no option for this, so readEntriesBuffered
+// puts entryCache in place of the file cache inside wazero's compilation
+// cache (an unexported field, found by reflection; the version of wazero
+// is pinned and TestEntryCacheInstalled fails when it no longer finds the
+// field, in which case the start is only slower).
 
 // entryCache is wazero's file-cache interface (internal/filecache.Cache in
 // wazero) over dir, the directory of this wazero version's entries.
@@ -53,7 +55,7 @@ func (c entryCache) Get(key [32]byte) (io.ReadCloser, bool, error) {
 		return nil, false, err
 	}
 	entriesOpened.Add(1)
-	return &entryReader{f: f, r: bufio.NewReaderSize(f, entryBuffer)}, true, nil
+	return &entryReader{f: f, r: bufio.NewReaderSize(f, entryBuffer), code: c.path(key) + codeFileSuffix}, true, nil
 }
 
 // Add writes the entry of key, all at once for its readers.
@@ -64,6 +66,7 @@ func (c entryCache) Add(key [32]byte, content io.Reader) error {
 // Delete removes the entry of key (wazero calls it for an entry written by
 // another version of itself).
 func (c entryCache) Delete(key [32]byte) error {
+	os.Remove(c.path(key) + codeFileSuffix)
 	err := os.Remove(c.path(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -71,21 +74,33 @@ func (c entryCache) Delete(key [32]byte) error {
 	return err
 }
 
-// entryReader reads an entry through a buffer.
+// entryReader reads an entry through a buffer, and gives the read of the
+// code its code file's mapping if it can.
 type entryReader struct {
-	f *os.File
-	r *bufio.Reader
+	f    *os.File
+	r    *bufio.Reader
+	code string // the entry's code file
+	read int64  // how much of the entry was read
 }
 
-// hugeRead is the size from which a read is taken for the read of the
+// codeRead is the size from which a read is taken for the read of the
 // code: nothing else in an entry comes near it.
-const hugeRead = 2 << 20
+const codeRead = 2 << 20
 
 func (e *entryReader) Read(p []byte) (int, error) {
-	if len(p) >= hugeRead {
-		adviseHugePages(p)
+	if len(p) >= codeRead && mapCode(e.code, p) {
+		// The buffer may hold the code's first bytes: go on from the
+		// code's end in the file.
+		e.read += int64(len(p))
+		if _, err := e.f.Seek(e.read, io.SeekStart); err != nil {
+			return 0, err
+		}
+		e.r.Reset(e.f)
+		return len(p), nil
 	}
-	return e.r.Read(p)
+	n, err := e.r.Read(p)
+	e.read += int64(n)
+	return n, err
 }
 
 func (e *entryReader) Close() error { return e.f.Close() }

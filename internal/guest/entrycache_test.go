@@ -52,7 +52,7 @@ func TestEntryCacheRoundTrip(t *testing.T) {
 	if _, ok, err := c.Get(key); ok || err != nil {
 		t.Fatalf("Get of a missing entry: ok %v, err %v", ok, err)
 	}
-	content := make([]byte, 3*hugeRead+12345)
+	content := make([]byte, 3*codeRead+12345)
 	for i := range content {
 		content[i] = byte(i * 7 / 5)
 	}
@@ -71,7 +71,7 @@ func TestEntryCacheRoundTrip(t *testing.T) {
 		}
 		got = append(got, small...)
 	}
-	big := make([]byte, 2*hugeRead)
+	big := make([]byte, 2*codeRead)
 	if _, err := io.ReadFull(r, big); err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,8 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 			probed <- err == nil && want == probeComment+fp
 		}()
 	}
-	if dir == "" || !writable(dir) {
+	kept := dir != "" && writable(dir)
+	if !kept {
 		own, err := os.MkdirTemp("", "stablesqlite-code-")
 		if err != nil {
 			return nil, false
@@ -91,9 +92,15 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	// Without the marker, written last, no process reads the entry.
 	entry := filepath.Join(entriesDir(dir), key)
 	err = writeAtomic(entry, io.MultiReader(strings.NewReader(entryHeader(running)), code))
+	if err == nil && kept {
+		// Without it later warm starts read the code; this one would
+		// gain less than writing it costs.
+		writeCodeFile(entry)
+	}
 	if ok := <-probed; !ok || err != nil {
 		if err == nil {
 			os.Remove(entry)
+			os.Remove(entry + codeFileSuffix)
 		}
 		return nil, false
 	}

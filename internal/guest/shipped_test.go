@@ -60,6 +60,9 @@ func TestShippedStart(t *testing.T) {
 	if !cacheIsWarm(dir, plainBinary) {
 		t.Fatal("installing the shipped code did not publish it")
 	}
+	if _, err := os.Stat(markedEntry(t, dir) + codeFileSuffix); mapsCode && err != nil {
+		t.Fatalf("installing the shipped code wrote no code file for warm starts to map: %v", err)
+	}
 	m2, ok := warmStart(dir, plainBinary)
 	if !ok {
 		t.Fatal("no warm start after installing the shipped code")

@@ -156,7 +156,8 @@ func compileCold(dir string, b *moduleBinary, kept chan struct{}) (*module, erro
 }
 
 // publish copies the entry compiled into own into dir, under its own name
-// and under the stub's, and then writes the marker. Every file appears at
+// and under the stub's, with the code file of the stub's (see
+// codefile.go), and then writes the marker. Every file appears at
 // once (written aside, then renamed), so processes that read dir meanwhile
 // see either nothing or the whole entry.
 func publish(dir, own string, b *moduleBinary) error {
@@ -177,6 +178,7 @@ func publish(dir, own string, b *moduleBinary) error {
 			return err
 		}
 	}
+	writeCodeFile(filepath.Join(entriesDir(dir), filepath.Base(stubEntry))) // without it warm starts read the code
 	return writeAtomic(warmMarker(dir, b), strings.NewReader(filepath.Base(stubEntry)+"\n"))
 }
 
