@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stablesqlite/stablesqlite/backend/heap"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -152,5 +153,49 @@ func TestMeteredImportsAreDocumented(t *testing.T) {
 		if _, ok := compiled.ExportedFunctions()[name]; !ok {
 			t.Errorf("the metered module does not export %s", name)
 		}
+	}
+}
+
+// TestModulesExportEveryFunc: both modules export every function the host
+// calls (instances look each up only at its first call).
+func TestModulesExportEveryFunc(t *testing.T) {
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
+	defer r.Close(ctx)
+	for _, b := range []*moduleBinary{plainBinary, meteredBinary} {
+		compiled, err := r.CompileModule(ctx, b.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exports := compiled.ExportedFunctions()
+		for _, name := range funcNames {
+			if exports[name] == nil {
+				t.Errorf("module %x does not export %s", b.hash(), name)
+			}
+		}
+	}
+}
+
+// A function the module does not export is an error at its call, which
+// leaves the instance as it was.
+func TestCallOfAMissingExport(t *testing.T) {
+	inst, err := New(Config{Backend: heap.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	name := funcNames[FnComplete]
+	funcNames[FnComplete] = "no_such_export"
+	_, err = inst.Call(FnComplete, 0)
+	funcNames[FnComplete] = name
+	if err == nil || !strings.Contains(err.Error(), "does not export no_such_export") || inst.Err() != nil {
+		t.Fatalf("call of a missing export: %v, instance %v", err, inst.Err())
+	}
+	p, err := inst.CString("select 1;", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if complete, err := inst.Call32(FnComplete, uint64(p)); err != nil || complete != 1 {
+		t.Fatalf("sqlite3_complete after: %d, %v", complete, err)
 	}
 }

@@ -239,3 +239,59 @@ func listing(t *testing.T, dir string) string {
 	})
 	return b.String()
 }
+
+// The warm start's check instance is the first connection's with the
+// default memory limit: a connection with a limit of its own does not get
+// it, and the next one makes its own instance.
+func TestWarmStartHandsOnItsCheckInstance(t *testing.T) {
+	dir := t.TempDir()
+	kept := make(chan struct{})
+	cold, err := compileCold(dir, plainBinary, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cold.spare.Load() != nil {
+		t.Fatal("a cold start made a spare instance")
+	}
+	cold.runtime.Close(t.Context())
+	<-kept
+	m, ok := warmStart(dir, plainBinary)
+	if !ok {
+		t.Fatal("no warm start")
+	}
+	defer m.runtime.Close(t.Context())
+	spare := m.spare.Load()
+	if spare == nil {
+		t.Fatal("the warm start kept no instance")
+	}
+	e := engineOn(m)
+	limited, err := e.newInstance(Config{Backend: heap.New(), MemoryLimit: 16 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer limited.Close()
+	if limited.mod == spare.mod || m.spare.Load() != spare {
+		t.Fatal("a connection with a memory limit of its own took the spare instance")
+	}
+	first, err := e.newInstance(Config{Backend: heap.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := e.newInstance(Config{Backend: heap.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if first.mod != spare.mod || second.mod == spare.mod || m.spare.Load() != nil {
+		t.Fatal("the first connection did not take the spare instance, or the second took it too")
+	}
+	for _, inst := range []*Instance{first, second} {
+		defer inst.Watch(t.Context())()
+		db := open(t, inst, "/w")
+		execOK(t, inst, db, "create table t(x); insert into t values (42)")
+		if n := queryInt(t, inst, db, "select x from t"); n != 42 {
+			t.Fatalf("read %d", n)
+		}
+	}
+}

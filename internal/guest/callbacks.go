@@ -171,7 +171,8 @@ func (e *env) writeResult(mem api.Memory, at uint32, v any, err error) {
 func (e *env) guestMalloc(n uint32) (uint32, bool) {
 	i := e.inst
 	i.cbStack[0] = uint64(n)
-	if err := i.fn(FnMalloc).CallWithStack(i.ctx, i.cbStack[:]); err != nil || i.cbStack[0] == 0 {
+	fn, err := i.fn(FnMalloc)
+	if err != nil || fn.CallWithStack(i.ctx, i.cbStack[:]) != nil || i.cbStack[0] == 0 {
 		return 0, false
 	}
 	return uint32(i.cbStack[0]), true

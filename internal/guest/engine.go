@@ -33,6 +33,30 @@ const pageSize = 64 << 10
 type module struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
+	spare    atomic.Pointer[spareInstance] // the warm start's check instance, until a connection takes it
+}
+
+// spareInstance is an instance no connection has yet, with the default
+// memory limit.
+type spareInstance struct {
+	mod   api.Module
+	alloc *allocator
+}
+
+// instantiate makes an instance whose memory alloc makes, and runs its C
+// constructors (_initialize).
+func (m *module) instantiate(ctx context.Context, alloc *allocator) (api.Module, error) {
+	return m.runtime.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), m.compiled,
+		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
+}
+
+// takeSpare returns the spare instance, if there is one and its memory
+// limit is limit.
+func (m *module) takeSpare(limit uint64) *spareInstance {
+	if limit != DefaultMemoryLimit {
+		return nil
+	}
+	return m.spare.Swap(nil)
 }
 
 // initialMemory is the size in bytes of the memory an instance starts with.

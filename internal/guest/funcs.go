@@ -1,7 +1,5 @@
 package guest
 
-import "fmt"
-
 // Func is a function the module exports for the host to call (ABI.md,
 // "Exports").
 type Func int
@@ -62,18 +60,4 @@ var funcNames = [numFuncs]string{
 	FnBlobBytes: "sqlite3_blob_bytes", FnBlobRead: "sqlite3_blob_read", FnBlobWrite: "sqlite3_blob_write",
 	FnBlobReopen: "sqlite3_blob_reopen", FnBackupInit: "sqlite3_backup_init", FnBackupStep: "sqlite3_backup_step",
 	FnBackupFinish: "sqlite3_backup_finish", FnRegisterVFS: "ss_register_vfs",
-}
-
-// checkExports checks that the module exports every Func (each is looked
-// up at its first call: wazero gives every function it hands out a call
-// stack of its own, 10 KiB at least, and a connection calls a third of
-// them).
-func (i *Instance) checkExports() error {
-	defs := i.mod.ExportedFunctionDefinitions()
-	for _, name := range funcNames {
-		if defs[name] == nil {
-			return fmt.Errorf("wasm: sqlite3.wasm does not export %s", name)
-		}
-	}
-	return nil
 }

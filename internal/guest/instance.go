@@ -10,9 +10,7 @@ import (
 
 	"github.com/stablesqlite/stablesqlite/backend"
 	"github.com/stablesqlite/stablesqlite/internal/rc"
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Config configures an Instance.
@@ -140,10 +138,11 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	ev.call.Store(1) // no call has been asked to stop (interrupt is 0)
 	ctx := context.WithValue(context.Background(), envKey{}, ev)
 	i := &Instance{ctx: ctx, env: ev}
+	var mod api.Module
 	alloc := &allocator{limit: limit}
-	mod, err := m.runtime.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), m.compiled,
-		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
-	if err != nil {
+	if s := m.takeSpare(limit); s != nil {
+		mod, alloc = s.mod, s.alloc
+	} else if mod, err = m.instantiate(ctx, alloc); err != nil {
 		return nil, fmt.Errorf("wasm: instantiating sqlite3.wasm: %w", err)
 	}
 	i.mod, i.mem, i.memory = mod, mod.Memory(), alloc.made
@@ -152,10 +151,7 @@ func (e *engine) newInstance(cfg Config) (*Instance, error) {
 	if g, ok := mod.ExportedGlobal("meter_counter").(api.MutableGlobal); ok {
 		i.meter.counter = g
 	}
-	err = i.checkExports()
-	if err == nil {
-		err = i.reserve(&i.scratch, 4096)
-	}
+	err = i.reserve(&i.scratch, 4096)
 	if err == nil {
 		err = i.registerVFSes(cfg.Backend, cfg.Name)
 	}
@@ -244,18 +240,26 @@ func (i *Instance) Call(f Func, args ...uint64) (uint64, error) {
 		i.meter.begin()
 		defer i.meter.sync(i.env.backend)
 	}
-	if err := i.fn(f).CallWithStack(i.ctx, i.stack[:]); err != nil {
+	fn, err := i.fn(f)
+	if err != nil {
+		return 0, err
+	}
+	if err := fn.CallWithStack(i.ctx, i.stack[:]); err != nil {
 		return 0, i.broken(err)
 	}
 	return i.stack[0], nil
 }
 
-// fn returns the export f, looked up at its first call (see checkExports).
-func (i *Instance) fn(f Func) api.Function {
+// fn returns the export f, looked up at its first call: wazero gives every
+// function it hands out a call stack of its own, 10 KiB at least, and a
+// connection calls a third of them.
+func (i *Instance) fn(f Func) (api.Function, error) {
 	if i.fns[f] == nil {
-		i.fns[f] = i.mod.ExportedFunction(funcNames[f])
+		if i.fns[f] = i.mod.ExportedFunction(funcNames[f]); i.fns[f] == nil {
+			return nil, fmt.Errorf("wasm: sqlite3.wasm does not export %s", funcNames[f])
+		}
 	}
-	return i.fns[f]
+	return i.fns[f], nil
 }
 
 // Call32 is Call for a function whose result is an i32.
