@@ -22,9 +22,9 @@ import (
 // a page fault at a time (2-3 ms here). entryCache serves the same
 // entries, in the same files, through a buffer, and maps the entry's code
 // file (codefile.go) over the memory wazero made for the code instead of
-// reading into it (see mapCode). A warm start's first query took 6.7 ms
-// with the copy into huge pages before this, 4.4-4.7 ms after
-// (bench/README.md). wazero has no option for this, so readEntriesBuffered
+// reading into it (see mapCode). With this and the check instance kept
+// for the first connection (warmstart.go), a warm start's first query went
+// from 5.7 to 4.1 ms here (bench/README.md). wazero has no option for this, so readEntriesBuffered
 // puts entryCache in place of the file cache inside wazero's compilation
 // cache (an unexported field, found by reflection; the version of wazero
 // is pinned and TestEntryCacheInstalled fails when it no longer finds the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -45,7 +46,8 @@ func TestWarmStartReadsThroughEntryCache(t *testing.T) {
 }
 
 // entryCache keeps what it is given, under its key, and reads it back as
-// it was, in small reads and in reads of the code's size.
+// it was, in small reads and in reads of the code's size (without a code
+// file beside it); Delete removes the entry and its code file.
 func TestEntryCacheRoundTrip(t *testing.T) {
 	c := entryCache{dir: t.TempDir()}
 	key := sha256.Sum256([]byte("entry"))
@@ -87,11 +89,18 @@ func TestEntryCacheRoundTrip(t *testing.T) {
 	if !bytes.Equal(got, content) {
 		t.Fatal("the entry read back differs from what was added")
 	}
+	code := c.path(key) + codeFileSuffix
+	if err := os.WriteFile(code, content[:codeRead], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Delete(key); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := c.Get(key); ok {
 		t.Fatal("the entry is still there after Delete")
+	}
+	if _, err := os.Stat(code); !os.IsNotExist(err) {
+		t.Fatalf("the entry's code file is still there after Delete: %v", err)
 	}
 	if err := c.Delete(key); err != nil {
 		t.Fatalf("Delete of a missing entry: %v", err)
