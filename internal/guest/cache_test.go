@@ -124,7 +124,9 @@ func TestChild(t *testing.T) {
 	if err := Keep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("child: from=%s ms=%.1f\n", defaultEngine.from, time.Since(start).Seconds()*1000)
+	maps, _ := os.ReadFile("/proc/self/maps")
+	fmt.Printf("child: from=%s ms=%.1f mapped=%v\n", defaultEngine.from, time.Since(start).Seconds()*1000,
+		strings.Contains(string(maps), codeFileSuffix+"\n"))
 }
 
 func runChildren(t *testing.T, dir string, n int, env ...string) []string {
@@ -155,7 +157,8 @@ func runChildren(t *testing.T, dir string, n int, env ...string) []string {
 
 // Processes that start together on an empty cache directory all work
 // (each compiles, or each installs the shipped code, and they publish over
-// each other), and every later process starts warm.
+// each other), and every later process starts warm, mapping the code file
+// where warm starts do.
 func TestCacheAcrossProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles in child processes")
@@ -185,14 +188,17 @@ func TestCacheAcrossProcesses(t *testing.T) {
 				if !strings.Contains(out, "from=cache") {
 					t.Errorf("process %d after the cache was filled did not start warm: %s", k, out)
 				}
+				if mapsCode && !strings.Contains(out, "mapped=true") {
+					t.Errorf("process %d started warm without mapping the code file: %s", k, out)
+				}
 			}
 		})
 	}
 }
 
 // A cache directory that cannot be written (a read-only file system with a
-// cache filled at build time) is read: processes start warm and write
-// nothing. Empty and read-only, it costs a compile in memory, or an install of the
+// cache filled at build time) is read: processes start warm, mapping the
+// code file where warm starts do, and write nothing. Empty and read-only, it costs a compile in memory, or an install of the
 // shipped code in a directory of the process's own, not an error.
 func TestReadOnlyCache(t *testing.T) {
 	if testing.Short() {
@@ -212,7 +218,7 @@ func TestReadOnlyCache(t *testing.T) {
 			t.Skip("cannot make a directory read-only here")
 		}
 	}
-	if out := runChildren(t, filled, 1)[0]; !strings.Contains(out, "from=cache") {
+	if out := runChildren(t, filled, 1)[0]; !strings.Contains(out, "from=cache") || mapsCode && !strings.Contains(out, "mapped=true") {
 		t.Errorf("read-only filled cache: %s", out)
 	}
 	if out := runChildren(t, empty, 1, noShippedEnv+"=1")[0]; !strings.Contains(out, "from=compiler") {
