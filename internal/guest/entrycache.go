@@ -24,11 +24,12 @@ import (
 // file (codefile.go) over the memory wazero made for the code instead of
 // reading into it (see mapCode). With this and the check instance kept
 // for the first connection (warmstart.go), a warm start's first query went
-// from 5.7 to 4.1 ms here (bench/README.md). wazero has no option for this, so readEntriesBuffered
-// puts entryCache in place of the file cache inside wazero's compilation
-// cache (an unexported field, found by reflection; the version of wazero
-// is pinned and TestEntryCacheInstalled fails when it no longer finds the
-// field, in which case the start is only slower).
+// from 5.7 to 4.1 ms here (bench/README.md). wazero has no option for
+// this, so readEntriesBuffered puts entryCache in place of the file cache
+// inside wazero's compilation cache (an unexported field, found by
+// reflection; the version of wazero is pinned and TestEntryCacheInstalled
+// fails when it no longer finds the field, in which case the start is
+// only slower).
 
 // entryCache is wazero's file-cache interface (internal/filecache.Cache in
 // wazero) over dir, the directory of this wazero version's entries.

@@ -80,8 +80,8 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 			probed <- err == nil && want == probeComment+fp
 		}()
 	}
-	kept := dir != "" && writable(dir)
-	if !kept {
+	cached := dir != "" && writable(dir)
+	if !cached {
 		own, err := os.MkdirTemp("", "stablesqlite-code-")
 		if err != nil {
 			return nil, false
@@ -92,7 +92,7 @@ func shippedStart(dir string, b *moduleBinary) (*module, bool) {
 	// Without the marker, written last, no process reads the entry.
 	entry := filepath.Join(entriesDir(dir), key)
 	err = writeAtomic(entry, io.MultiReader(strings.NewReader(entryHeader(running)), code))
-	if err == nil && kept {
+	if err == nil && cached {
 		// Without it later warm starts read the code; this one would
 		// gain less than writing it costs.
 		writeCodeFile(entry)
