@@ -37,7 +37,8 @@ func mapped(t *testing.T, path string) bool {
 
 // The published entry of the stub's key has its code file, holding the
 // entry's code; a warm start maps it (it appears in the process's maps)
-// and runs SQLite.
+// and runs SQLite, also after another process published the code again
+// (a code file replaced by renaming) and after the cache was removed.
 func TestWarmStartMapsTheCodeFile(t *testing.T) {
 	entry := publishedCold(t, t.TempDir())
 	code := entry + codeFileSuffix
@@ -57,8 +58,18 @@ func TestWarmStartMapsTheCodeFile(t *testing.T) {
 	if !ok {
 		t.Fatal("no warm start")
 	}
+	defer m.runtime.Close(t.Context())
 	if !mapped(t, code) {
 		t.Fatal("the warm start did not map the code file")
+	}
+	sqliteWorks(t, engineOn(m))
+	dir := filepath.Dir(filepath.Dir(entry))
+	if again := publishedCold(t, dir); again != entry {
+		t.Fatalf("published again under %s, not %s", again, entry)
+	}
+	sqliteWorks(t, engineOn(m))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
 	}
 	sqliteWorks(t, engineOn(m))
 }
