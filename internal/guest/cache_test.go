@@ -36,6 +36,20 @@ func markedEntry(t *testing.T, dir string) string {
 	return filepath.Join(entriesDir(dir), strings.TrimSpace(string(marker)))
 }
 
+// publishedCold compiles the module cold into dir and waits until it is
+// published; it returns the path of the entry under the stub's key.
+func publishedCold(t *testing.T, dir string) string {
+	t.Helper()
+	kept := make(chan struct{})
+	m, err := compileCold(dir, plainBinary, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.runtime.Close(t.Context())
+	<-kept
+	return markedEntry(t, dir)
+}
+
 // engineOn returns an engine whose compiled code is m.
 func engineOn(m *module) *engine {
 	e := newEngine(plainBinary)

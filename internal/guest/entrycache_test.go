@@ -27,13 +27,7 @@ func TestEntryCacheInstalled(t *testing.T) {
 // A warm start reads its entry through entryCache, and runs SQLite.
 func TestWarmStartReadsThroughEntryCache(t *testing.T) {
 	dir := t.TempDir()
-	kept := make(chan struct{})
-	m, err := compileCold(dir, plainBinary, kept)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.runtime.Close(t.Context())
-	<-kept
+	publishedCold(t, dir)
 	before := entriesOpened.Load()
 	m, ok := warmStart(dir, plainBinary)
 	if !ok {

@@ -11,20 +11,6 @@ import (
 	"testing"
 )
 
-// publishedCold compiles the module cold into dir and waits until it is
-// published; it returns the path of the entry under the stub's key.
-func publishedCold(t *testing.T, dir string) string {
-	t.Helper()
-	kept := make(chan struct{})
-	m, err := compileCold(dir, plainBinary, kept)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.runtime.Close(t.Context())
-	<-kept
-	return markedEntry(t, dir)
-}
-
 // mapped reports whether path is mapped into this process.
 func mapped(t *testing.T, path string) bool {
 	t.Helper()
