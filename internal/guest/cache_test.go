@@ -260,9 +260,10 @@ func listing(t *testing.T, dir string) string {
 	return b.String()
 }
 
-// The warm start's check instance is the first connection's with the
-// default memory limit: a connection with a limit of its own does not get
-// it, and the next one makes its own instance.
+// The warm start's check instance is the first connection's, if it has
+// the default memory limit; the next one makes its own instance. A first
+// connection with a limit of its own makes its own, and the check
+// instance is closed.
 func TestWarmStartHandsOnItsCheckInstance(t *testing.T) {
 	dir := t.TempDir()
 	kept := make(chan struct{})
@@ -285,14 +286,6 @@ func TestWarmStartHandsOnItsCheckInstance(t *testing.T) {
 		t.Fatal("the warm start kept no instance")
 	}
 	e := engineOn(m)
-	limited, err := e.newInstance(Config{Backend: heap.New(), MemoryLimit: 16 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer limited.Close()
-	if limited.mod == spare.mod || m.spare.Load() != spare {
-		t.Fatal("a connection with a memory limit of its own took the spare instance")
-	}
 	first, err := e.newInstance(Config{Backend: heap.New()})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +299,22 @@ func TestWarmStartHandsOnItsCheckInstance(t *testing.T) {
 	if first.mod != spare.mod || second.mod == spare.mod || m.spare.Load() != nil {
 		t.Fatal("the first connection did not take the spare instance, or the second took it too")
 	}
-	for _, inst := range []*Instance{first, second} {
+
+	m2, ok := warmStart(dir, plainBinary)
+	if !ok {
+		t.Fatal("no second warm start")
+	}
+	defer m2.runtime.Close(t.Context())
+	spare2 := m2.spare.Load()
+	limited, err := engineOn(m2).newInstance(Config{Backend: heap.New(), MemoryLimit: 16 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer limited.Close()
+	if limited.mod == spare2.mod || m2.spare.Load() != nil || !spare2.mod.IsClosed() {
+		t.Fatal("a first connection with a memory limit of its own took the spare instance, or left it open")
+	}
+	for _, inst := range []*Instance{first, second, limited} {
 		defer inst.Watch(t.Context())()
 		db := open(t, inst, "/w")
 		execOK(t, inst, db, "create table t(x); insert into t values (42)")

@@ -50,13 +50,17 @@ func (m *module) instantiate(ctx context.Context, alloc *allocator) (api.Module,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
 }
 
-// takeSpare returns the spare instance, if there is one and its memory
-// limit is limit.
+// takeSpare returns the spare instance, if there is one, for the first
+// connection. An instance with another memory limit than the spare's
+// cannot use it, and closes it: the connections after it are likely to be
+// configured alike, and the spare would only hold memory.
 func (m *module) takeSpare(limit uint64) *spareInstance {
-	if limit != DefaultMemoryLimit {
+	s := m.spare.Swap(nil)
+	if s != nil && limit != DefaultMemoryLimit {
+		s.mod.Close(context.Background())
 		return nil
 	}
-	return m.spare.Swap(nil)
+	return s
 }
 
 // initialMemory is the size in bytes of the memory an instance starts with.
