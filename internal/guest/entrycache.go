@@ -81,7 +81,6 @@ type entryReader struct {
 	f    *os.File
 	r    *bufio.Reader
 	code string // the entry's code file
-	read int64  // how much of the entry was read
 }
 
 // codeRead is the size from which a read is taken for the read of the
@@ -91,17 +90,19 @@ const codeRead = 2 << 20
 func (e *entryReader) Read(p []byte) (int, error) {
 	if len(p) >= codeRead && mapCode(e.code, p) {
 		// The buffer may hold the code's first bytes: go on from the
-		// code's end in the file.
-		e.read += int64(len(p))
-		if _, err := e.f.Seek(e.read, io.SeekStart); err != nil {
+		// code's end in the file (the file's offset, less what the
+		// buffer holds, is where the code starts).
+		at, err := e.f.Seek(0, io.SeekCurrent)
+		if err == nil {
+			_, err = e.f.Seek(at-int64(e.r.Buffered())+int64(len(p)), io.SeekStart)
+		}
+		if err != nil {
 			return 0, err
 		}
 		e.r.Reset(e.f)
 		return len(p), nil
 	}
-	n, err := e.r.Read(p)
-	e.read += int64(n)
-	return n, err
+	return e.r.Read(p)
 }
 
 func (e *entryReader) Close() error { return e.f.Close() }
