@@ -57,68 +57,16 @@ type Stats struct {
 // (debug information, linking), which the pass would make wrong.
 func Instrument(wasm []byte) ([]byte, Stats, error) {
 	var st Stats
-	sections, err := SplitSections(wasm)
+	p, err := decodeParts(wasm)
 	if err != nil {
 		return nil, st, err
 	}
-	var (
-		types     []FuncType
-		imports   []Import
-		functions []uint32
-		globals   []Global
-		exports   []Export
-		elements  []Element
-		bodies    []Body
-		start     *uint32
-	)
-	for _, s := range sections {
-		switch s.ID {
-		case secType:
-			types, err = decodeTypes(s.Payload)
-		case secImport:
-			imports, err = decodeImports(s.Payload)
-		case secFunction:
-			functions, err = decodeIndices(s.Payload, "function")
-		case secGlobal:
-			globals, err = decodeGlobals(s.Payload)
-		case secExport:
-			exports, err = decodeExports(s.Payload)
-		case secStart:
-			var f uint32
-			f, err = decodeStart(s.Payload)
-			start = &f
-		case secElement:
-			elements, err = decodeElements(s.Payload)
-		case secCode:
-			bodies, err = decodeCode(s.Payload)
-			st.CodeBefore = len(s.Payload)
-		case secCustom:
-			var name string
-			if name, _, err = customName(s.Payload); err == nil && refersToCode(name) {
-				err = fmt.Errorf("custom section %q refers to code offsets or indices the pass changes; strip it first", name)
-			}
-		}
-		if err != nil {
-			return nil, st, err
-		}
-	}
-	if len(functions) != len(bodies) {
-		return nil, st, fmt.Errorf("%d functions but %d bodies", len(functions), len(bodies))
-	}
-
-	var importedFuncs, importedGlobals uint32
-	for _, im := range imports {
+	for _, im := range p.imports {
 		if im.Module == ImportModule && im.Name == ExhaustedImport {
 			return nil, st, fmt.Errorf("the module already imports %s.%s: is it metered already?", ImportModule, ExhaustedImport)
 		}
-		switch im.Kind {
-		case kindFunc:
-			importedFuncs++
-		case kindGlobal:
-			importedGlobals++
-		}
 	}
-	for _, e := range exports {
+	for _, e := range p.exports {
 		if e.Name == CounterExport {
 			return nil, st, fmt.Errorf("the module already exports %s: is it metered already?", CounterExport)
 		}
@@ -127,51 +75,37 @@ func Instrument(wasm []byte) ([]byte, Stats, error) {
 	// The added import takes function index importedFuncs: every defined
 	// function moves up by one.
 	renumber := func(f uint32) uint32 {
-		if f >= importedFuncs {
+		if f >= p.importedFuncs {
 			return f + 1
 		}
 		return f
 	}
 	m := meter{
-		exhausted: importedFuncs,
-		counter:   importedGlobals + uint32(len(globals)),
-		charge:    importedFuncs + 1 + uint32(len(functions)),
+		exhausted: p.importedFuncs,
+		counter:   p.importedGlobals + uint32(len(p.globals)),
+		charge:    p.importedFuncs + 1 + uint32(len(p.functions)),
 	}
-	types, exhaustedType := addType(types, FuncType{})
-	types, chargeFuncType := addType(types, chargeType)
-	imports = append(imports, Import{Module: ImportModule, Name: ExhaustedImport, Kind: kindFunc, Type: exhaustedType})
-	for i := range globals {
-		renumberExpr(globals[i].Init, renumber)
-	}
-	globals = append(globals, Global{Type: valI64, Mutable: true, Init: []Instruction{
+	p.renumberRefs(renumber)
+	var exhaustedType, chargeFuncType uint32
+	p.types, exhaustedType = addType(p.types, FuncType{})
+	p.types, chargeFuncType = addType(p.types, chargeType)
+	p.imports = append(p.imports, Import{Module: ImportModule, Name: ExhaustedImport, Kind: kindFunc, Type: exhaustedType})
+	p.globals = append(p.globals, Global{Type: valI64, Mutable: true, Init: []Instruction{
 		{Op: OpI64Const, Imm: uint64(InitialCounter)}, {Op: OpEnd}}})
-	functions = append(functions, chargeFuncType)
-	for i := range exports {
-		if exports[i].Kind == kindFunc {
-			exports[i].Index = renumber(exports[i].Index)
-		}
-	}
-	exports = append(exports, Export{Name: CounterExport, Kind: kindGlobal, Index: m.counter})
-	if start != nil {
-		*start = renumber(*start)
-	}
-	for i := range elements {
-		e := &elements[i]
-		renumberExpr(e.Offset, renumber)
-		for j := range e.Funcs {
-			e.Funcs[j] = renumber(e.Funcs[j])
-		}
-		for _, x := range e.Exprs {
-			renumberExpr(x, renumber)
-		}
-	}
+	p.functions = append(p.functions, chargeFuncType)
+	p.exports = append(p.exports, Export{Name: CounterExport, Kind: kindGlobal, Index: m.counter})
 
-	code := appendU32(nil, uint32(len(bodies)+1))
+	for _, s := range p.sections {
+		if s.ID == secCode {
+			st.CodeBefore = len(s.Payload)
+		}
+	}
+	code := appendU32(nil, uint32(len(p.bodies)+1))
 	var buf []byte
-	for i, b := range bodies {
+	for i, b := range p.bodies {
 		instrs, err := DecodeExpr(b.Code)
 		if err != nil {
-			return nil, st, fmt.Errorf("function %d: %w", importedFuncs+uint32(i), err)
+			return nil, st, fmt.Errorf("function %d: %w", p.importedFuncs+uint32(i), err)
 		}
 		renumberExpr(instrs, renumber)
 		points := Points(instrs)
@@ -188,24 +122,12 @@ func Instrument(wasm []byte) ([]byte, Stats, error) {
 		buf = EncodeExpr(buf[:0], m.inject(instrs, points))
 		code = appendBody(code, b.Locals, buf)
 	}
-	st.Functions = len(bodies)
+	st.Functions = len(p.bodies)
 	locals, charge := m.chargeBody()
 	code = appendBody(code, locals, EncodeExpr(nil, charge))
 	st.CodeAfter = len(code)
 
-	sections = setSection(sections, secType, encodeTypes(types))
-	sections = setSection(sections, secImport, encodeImports(imports))
-	sections = setSection(sections, secFunction, encodeIndices(functions))
-	sections = setSection(sections, secGlobal, encodeGlobals(globals))
-	sections = setSection(sections, secExport, encodeExports(exports))
-	if start != nil {
-		sections = setSection(sections, secStart, appendU32(nil, *start))
-	}
-	if elements != nil {
-		sections = setSection(sections, secElement, encodeElements(elements))
-	}
-	sections = setSection(sections, secCode, code)
-	for i, s := range sections {
+	for i, s := range p.sections {
 		if s.ID != secCustom {
 			continue
 		}
@@ -214,10 +136,10 @@ func Instrument(wasm []byte) ([]byte, Stats, error) {
 			if err != nil {
 				return nil, st, err
 			}
-			sections[i].Payload = append(appendName(nil, name), content...)
+			p.sections[i].Payload = append(appendName(nil, name), content...)
 		}
 	}
-	return JoinSections(sections), st, nil
+	return p.encode(code), st, nil
 }
 
 // refersToCode reports whether a custom section holds code offsets or
@@ -235,15 +157,6 @@ func addType(types []FuncType, t FuncType) ([]FuncType, uint32) {
 		}
 	}
 	return append(types, t), uint32(len(types))
-}
-
-// renumberExpr rewrites the function indices of call and ref.func.
-func renumberExpr(code []Instruction, f func(uint32) uint32) {
-	for i := range code {
-		if code[i].Op == OpCall || code[i].Op == OpRefFunc {
-			code[i].Imm = uint64(f(uint32(code[i].Imm)))
-		}
-	}
 }
 
 // setSection replaces the payload of the section id, or inserts the

@@ -41,43 +41,7 @@ func TestInstrumentRejects(t *testing.T) {
 // import, and runs: its start function, a call through the table, a call
 // through a ref.func.
 func TestRenumbering(t *testing.T) {
-	// (import "test" "note" (func))                              ;; 0
-	// (func $start (global.set $g (i32.const 0)) call $note)    ;; 1, the start function
-	// (func $seven (result i32) (i32.const 7))                   ;; 2
-	// (func $via_table (result i32) (call_indirect (type 1) (i32.const 0)))   ;; 3
-	// (func $via_ref (result i32) (ref.func $seven) drop (call $seven))        ;; 4
-	// (global $f funcref (ref.func $seven))
-	// (table 2 funcref) (elem (i32.const 0) func $seven) (elem declare funcref (ref.func $via_ref))
-	code := appendU32(nil, 4)
-	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpCall, Imm: 0}, {Op: OpEnd}}))
-	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpI32Const, Imm: 7}, {Op: OpEnd}}))
-	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpI32Const, Imm: 0}, {Op: OpCallIndirect, Imm: 1}, {Op: OpEnd}}))
-	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpRefFunc, Imm: 2}, {Op: 0x1A}, {Op: OpCall, Imm: 2}, {Op: OpEnd}}))
-	names := []byte{nameFunctions}
-	fnames := []byte{3, 1}
-	fnames = appendName(fnames, "start")
-	fnames = append(fnames, 2)
-	fnames = appendName(fnames, "seven")
-	fnames = append(fnames, 3)
-	fnames = appendName(fnames, "via_table")
-	names = appendU32(names, uint32(len(fnames)))
-	names = append(names, fnames...)
-	wasm := JoinSections([]Section{
-		{secType, encodeTypes([]FuncType{{}, {Results: []byte{valI32}}})},
-		{secImport, encodeImports([]Import{{Module: "test", Name: "note", Kind: kindFunc}})},
-		{secFunction, encodeIndices([]uint32{0, 1, 1, 1})},
-		{secTable, []byte{1, refFunc, 0, 2}},
-		{secGlobal, encodeGlobals([]Global{{Type: refFunc, Init: []Instruction{{Op: OpRefFunc, Imm: 2}, {Op: OpEnd}}}})},
-		{secExport, encodeExports([]Export{{"via_table", kindFunc, 3}, {"via_ref", kindFunc, 4}})},
-		{secStart, appendU32(nil, 1)},
-		{secElement, encodeElements([]Element{
-			{Flags: 0, Offset: []Instruction{{Op: OpI32Const, Imm: 0}, {Op: OpEnd}}, Funcs: []uint32{2}},
-			{Flags: 7, Kind: refFunc, Exprs: [][]Instruction{{{Op: OpRefFunc, Imm: 4}, {Op: OpEnd}}}},
-		})},
-		{secCode, code},
-		{secCustom, append(appendName(nil, "name"), names...)},
-	})
-	out, _, err := Instrument(wasm)
+	out, _, err := Instrument(indexedModule(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,4 +107,50 @@ func TestRenumbering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// indexedModule is a module whose function indices appear in every place
+// they can: calls, ref.func in code, global initialisers and element
+// expressions, element function lists, exports, the start function and,
+// withNames, the name section.
+func indexedModule(withNames bool) []byte {
+	// (import "test" "note" (func))                              ;; 0
+	// (func $start (global.set $g (i32.const 0)) call $note)    ;; 1, the start function
+	// (func $seven (result i32) (i32.const 7))                   ;; 2
+	// (func $via_table (result i32) (call_indirect (type 1) (i32.const 0)))   ;; 3
+	// (func $via_ref (result i32) (ref.func $seven) drop (call $seven))        ;; 4
+	// (global $f funcref (ref.func $seven))
+	// (table 2 funcref) (elem (i32.const 0) func $seven) (elem declare funcref (ref.func $via_ref))
+	code := appendU32(nil, 4)
+	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpCall, Imm: 0}, {Op: OpEnd}}))
+	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpI32Const, Imm: 7}, {Op: OpEnd}}))
+	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpI32Const, Imm: 0}, {Op: OpCallIndirect, Imm: 1}, {Op: OpEnd}}))
+	code = appendBody(code, nil, EncodeExpr(nil, []Instruction{{Op: OpRefFunc, Imm: 2}, {Op: 0x1A}, {Op: OpCall, Imm: 2}, {Op: OpEnd}}))
+	names := []byte{nameFunctions}
+	fnames := []byte{3, 1}
+	fnames = appendName(fnames, "start")
+	fnames = append(fnames, 2)
+	fnames = appendName(fnames, "seven")
+	fnames = append(fnames, 3)
+	fnames = appendName(fnames, "via_table")
+	names = appendU32(names, uint32(len(fnames)))
+	names = append(names, fnames...)
+	sections := []Section{
+		{secType, encodeTypes([]FuncType{{}, {Results: []byte{valI32}}})},
+		{secImport, encodeImports([]Import{{Module: "test", Name: "note", Kind: kindFunc}})},
+		{secFunction, encodeIndices([]uint32{0, 1, 1, 1})},
+		{secTable, []byte{1, refFunc, 0, 2}},
+		{secGlobal, encodeGlobals([]Global{{Type: refFunc, Init: []Instruction{{Op: OpRefFunc, Imm: 2}, {Op: OpEnd}}}})},
+		{secExport, encodeExports([]Export{{"via_table", kindFunc, 3}, {"via_ref", kindFunc, 4}})},
+		{secStart, appendU32(nil, 1)},
+		{secElement, encodeElements([]Element{
+			{Flags: 0, Offset: []Instruction{{Op: OpI32Const, Imm: 0}, {Op: OpEnd}}, Funcs: []uint32{2}},
+			{Flags: 7, Kind: refFunc, Exprs: [][]Instruction{{{Op: OpRefFunc, Imm: 4}, {Op: OpEnd}}}},
+		})},
+		{secCode, code},
+	}
+	if withNames {
+		sections = append(sections, Section{secCustom, append(appendName(nil, "name"), names...)})
+	}
+	return JoinSections(sections)
 }
