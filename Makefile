@@ -22,7 +22,7 @@ test: toolchain
 	cd bench && CGO_ENABLED=0 go vet ./...
 	cd sqlite-build && CGO_ENABLED=0 go vet ./... && go test -race ./...
 	sqlite-build/check.sh
-	GOARCH=$(OTHERARCH) CGO_ENABLED=0 go test -exec $(OTHERQEMU) -run 'Shipped|ColdThenWarm|MapsTheCodeFile' ./internal/guest
+	GOARCH=$(OTHERARCH) CGO_ENABLED=0 go test -exec $(OTHERQEMU) -run 'Shipped|ColdThenWarm|MapsTheCodeFile|ReleasesTheCode' ./internal/guest
 
 wasm: toolchain
 	sqlite-build/build.sh

@@ -63,3 +63,28 @@ func readCodeLength(r io.Reader) (int64, error) {
 	}
 	return length, nil
 }
+
+// functionOffset reads, from the head of the entry in f, where in the code
+// the entry's function k (counting the module's defined functions from 0)
+// starts.
+func functionOffset(f *os.File, k uint32) (int64, error) {
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, 1<<20), 256)
+	if _, err := readEntryVersion(r); err != nil {
+		return 0, err
+	}
+	var head [4]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return 0, err
+	}
+	if k >= binary.LittleEndian.Uint32(head[:]) {
+		return 0, errors.New("wasm: no such function in the entry")
+	}
+	if _, err := r.Discard(8 * int(k)); err != nil {
+		return 0, err
+	}
+	var off [8]byte
+	if _, err := io.ReadFull(r, off[:]); err != nil {
+		return 0, err
+	}
+	return int64(binary.LittleEndian.Uint64(off[:])), nil
+}

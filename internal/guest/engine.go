@@ -189,7 +189,7 @@ func newModule(cfg wazero.RuntimeConfig, bin []byte, workers int) (*module, erro
 		r.Close(ctx)
 		return nil, err
 	}
-	compiled, err := r.CompileModule(ctx, bin)
+	compiled, err := r.CompileModule(withProfiler(ctx), bin)
 	if err != nil {
 		r.Close(ctx)
 		return nil, fmt.Errorf("wasm: compiling sqlite3.wasm: %w", err)

@@ -33,7 +33,10 @@ import (
 
 // entryCache is wazero's file-cache interface (internal/filecache.Cache in
 // wazero) over dir, the directory of this wazero version's entries.
-type entryCache struct{ dir string }
+type entryCache struct {
+	dir   string
+	start *startCode // where a mapped entry's start code is noted, if not nil
+}
 
 // entriesOpened counts the entries entryCache has handed out, for tests.
 var entriesOpened atomic.Int64
@@ -56,7 +59,7 @@ func (c entryCache) Get(key [32]byte) (io.ReadCloser, bool, error) {
 		return nil, false, err
 	}
 	entriesOpened.Add(1)
-	return &entryReader{f: f, r: bufio.NewReaderSize(f, entryBuffer), code: c.path(key) + codeFileSuffix}, true, nil
+	return &entryReader{f: f, r: bufio.NewReaderSize(f, entryBuffer), code: c.path(key) + codeFileSuffix, start: c.start}, true, nil
 }
 
 // Add writes the entry of key, all at once for its readers.
@@ -78,9 +81,10 @@ func (c entryCache) Delete(key [32]byte) error {
 // entryReader reads an entry through a buffer, and gives the read of the
 // code its code file's mapping if it can.
 type entryReader struct {
-	f    *os.File
-	r    *bufio.Reader
-	code string // the entry's code file
+	f     *os.File
+	r     *bufio.Reader
+	code  string     // the entry's code file
+	start *startCode // where the mapping is noted, if not nil
 }
 
 // codeRead is the size from which a read is taken for the read of the
@@ -89,6 +93,7 @@ const codeRead = 2 << 20
 
 func (e *entryReader) Read(p []byte) (int, error) {
 	if len(p) >= codeRead && mapCode(e.code, p) {
+		e.noteStart(p)
 		// The buffer may hold the code's first bytes: go on from the
 		// code's end in the file (the file's offset, less what the
 		// buffer holds, is where the code starts).
@@ -107,17 +112,28 @@ func (e *entryReader) Read(p []byte) (int, error) {
 
 func (e *entryReader) Close() error { return e.f.Close() }
 
+// noteStart notes code, the mapped code, and the start's share of it in
+// e.start, for the warm start to release the rest (startCode.release).
+func (e *entryReader) noteStart(code []byte) {
+	if e.start == nil || e.start.functions == 0 {
+		return
+	}
+	if off, err := functionOffset(e.f, e.start.functions); err == nil && off > 0 && off < int64(len(code)) {
+		e.start.code, e.start.start = code, off
+	}
+}
+
 // readEntriesBuffered makes cc, a compilation cache from
 // wazero.NewCompilationCacheWithDir(dir) that no runtime has used yet, read
 // its entries through entryCache. It reports whether it could: false leaves
 // cc as it was.
-func readEntriesBuffered(cc wazero.CompilationCache, dir string) bool {
+func readEntriesBuffered(cc wazero.CompilationCache, dir string, start *startCode) bool {
 	v := reflect.ValueOf(cc)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return false
 	}
 	field := v.Elem().FieldByName("fileCache")
-	ours := reflect.ValueOf(entryCache{dir: entriesDir(dir)})
+	ours := reflect.ValueOf(entryCache{dir: entriesDir(dir), start: start})
 	if !field.IsValid() || field.Kind() != reflect.Interface || !ours.Type().Implements(field.Type()) {
 		return false
 	}

@@ -19,7 +19,7 @@ func TestEntryCacheInstalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !readEntriesBuffered(cc, dir) {
+	if !readEntriesBuffered(cc, dir, nil) {
 		t.Fatal("wazero's compilation cache has no file cache field of the interface entryCache implements")
 	}
 }

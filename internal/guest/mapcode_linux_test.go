@@ -4,6 +4,7 @@ package guest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,4 +120,76 @@ func TestWarmStartOnNoexecCache(t *testing.T) {
 	}
 	sqliteWorks(t, engineOn(m))
 	m.runtime.Close(t.Context())
+}
+
+// rssOf returns the resident size, in bytes, of path's mapping in this
+// process (the Rss of its line in /proc/self/smaps), or -1 if path is not
+// mapped.
+func rssOf(t *testing.T, path string) int64 {
+	t.Helper()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for line := range strings.Lines(string(smaps)) {
+		if fields := strings.Fields(line); len(fields) >= 5 && strings.Contains(fields[0], "-") {
+			in = len(fields) == 6 && fields[5] == path
+			continue
+		}
+		var kb int64
+		if in && strings.HasPrefix(line, "Rss:") {
+			if _, err := fmt.Sscanf(line, "Rss: %d kB", &kb); err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			return kb << 10
+		}
+	}
+	return -1
+}
+
+// The module says how many functions at the head of its code a start
+// calls (build.sh orders them so); after wazero's checksum has read all of
+// the mapped code, a warm start keeps only the pages of those resident,
+// and SQLite then runs code from past them, which the kernel maps again
+// from the code file.
+func TestWarmStartReleasesTheCodePastTheStart(t *testing.T) {
+	k := StartFunctions(plainBinary.bin)
+	if k == 0 || k != StartFunctions(meteredBinary.bin) {
+		t.Fatalf("start functions: %d in the module, %d in the metered one", k, StartFunctions(meteredBinary.bin))
+	}
+	dir := t.TempDir()
+	entry := publishedCold(t, dir)
+	f, err := os.Open(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start, err := functionOffset(f, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := entry + codeFileSuffix
+	st, err := os.Stat(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start <= 0 || start > st.Size()/2 {
+		t.Fatalf("the start's %d functions take %d of the code's %d bytes", k, start, st.Size())
+	}
+	m, ok := warmStart(dir, plainBinary)
+	if !ok {
+		t.Fatal("no warm start")
+	}
+	defer m.runtime.Close(t.Context())
+	page := int64(os.Getpagesize())
+	resident := rssOf(t, code)
+	if resident < 0 || resident > (start+page-1)/page*page+64<<10 {
+		t.Fatalf("after the warm start %d bytes of the code are resident, want the start's %d at most", resident, start)
+	}
+	sqliteWorks(t, engineOn(m))
+	if after := rssOf(t, code); after <= resident {
+		t.Errorf("SQLite ran with %d bytes of code resident, %d before: no code past the start's ran?", after, resident)
+	}
+	t.Logf("resident code: %d KiB after the warm start, %d KiB after some SQL, of %d KiB", resident>>10, rssOf(t, code)>>10, st.Size()>>10)
 }

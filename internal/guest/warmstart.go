@@ -98,9 +98,11 @@ func warmStart(dir string, b *moduleBinary) (*module, bool) {
 	if err != nil {
 		return nil, false
 	}
-	readEntriesBuffered(cache, dir)
+	start := &startCode{functions: StartFunctions(b.bin)}
+	readEntriesBuffered(cache, dir, start)
 	m, err := newModule(wazero.NewRuntimeConfig().WithCompilationCache(cache), st, 1)
 	if err == nil {
+		start.release() // wazero has read all the code for its checksum
 		err = m.check()
 	}
 	if err != nil {

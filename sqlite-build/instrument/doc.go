@@ -1,7 +1,11 @@
-// Package instrument is the build's instruction-metering pass: it rewrites
-// a WebAssembly module (sqlite3.wasm) so that the module counts what it
-// executes the way the Internet Computer counts a canister's instructions,
-// following dfinity/ic's rs/embedders/src/wasm_utils/instrumentation.rs.
+// Package instrument holds the build's passes over a WebAssembly module
+// (sqlite3.wasm), on a codec of the module's sections and instructions:
+// Reorder, which puts the functions in the order of a profile (see
+// sqlite-build/README.md, "Function order"), and Instrument, the
+// instruction metering, which rewrites the module so that it counts what
+// it executes the way the Internet Computer counts a canister's
+// instructions, following dfinity/ic's
+// rs/embedders/src/wasm_utils/instrumentation.rs.
 //
 // The metered module has one more import, ImportModule.ExhaustedImport,
 // of type () -> (), and one more export, CounterExport, a mutable i64
@@ -22,8 +26,9 @@
 // counter. Host functions cost nothing in it.
 //
 // Instrument does the rewriting; the command in cmd/meter runs it from
-// build.sh. The pass decodes every instruction of the module and fails on
-// one it does not know rather than skip it. The cost model, the figures
-// (size and run-time overhead) and the interface for a host are in
-// sqlite-build/README.md; the import and export are in wasm/ABI.md.
+// build.sh, as cmd/reorder runs Reorder. Both decode every instruction of
+// the module and fail on one they do not know rather than skip it. The
+// cost model, the figures (size and run-time overhead) and the interface
+// for a host are in sqlite-build/README.md; the import and export are in
+// wasm/ABI.md.
 package instrument
