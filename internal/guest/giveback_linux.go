@@ -15,11 +15,14 @@ import (
 // from counting in the process's resident memory for the rest of its life.
 // Only whole pages inside b are given back; a kernel without MADV_PAGEOUT
 // (before Linux 5.4) keeps them.
-func giveBack(b []byte) {
+func giveBack(b []byte) { advise(b, unix.MADV_PAGEOUT) }
+
+// advise gives the kernel advice about the whole pages inside b.
+func advise(b []byte, advice int) {
 	page := uintptr(os.Getpagesize())
 	from := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	start, end := (from+page-1)&^(page-1), (from+uintptr(len(b)))&^(page-1)
 	if end > start {
-		unix.Madvise(b[start-from:end-from], unix.MADV_PAGEOUT)
+		unix.Madvise(b[start-from:end-from], advice)
 	}
 }

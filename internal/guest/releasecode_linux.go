@@ -2,12 +2,7 @@
 
 package guest
 
-import (
-	"os"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // releaseCode drops the pages of code, a part of a code file's private
 // mapping that nothing has written, from this process's memory. They stay
@@ -15,11 +10,4 @@ import (
 // kernel's fault-around, 16 pages at a time); unlike MADV_PAGEOUT this
 // does not evict them from the cache, where other processes share them.
 // Only whole pages inside code are released.
-func releaseCode(code []byte) {
-	page := uintptr(os.Getpagesize())
-	from := uintptr(unsafe.Pointer(unsafe.SliceData(code)))
-	start, end := (from+page-1)&^(page-1), (from+uintptr(len(code)))&^(page-1)
-	if end > start {
-		unix.Madvise(code[start-from:end-from], unix.MADV_DONTNEED)
-	}
-}
+func releaseCode(code []byte) { advise(code, unix.MADV_DONTNEED) }

@@ -41,36 +41,10 @@ func run(module, out string) error {
 	if err != nil {
 		return err
 	}
-	calls := guest.Profile(bin)
-	dir, err := os.MkdirTemp("", "profile-")
+	start, later, err := profile(bin)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "app.db")
-
-	if err := create(path); err != nil {
-		return fmt.Errorf("creating the database: %w", err)
-	}
-	setup := calls()
-	db, err := sql.Open("stablesqlite", path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var name string
-	if err := db.QueryRow("select name from users where id = ?", 7).Scan(&name); err != nil {
-		return fmt.Errorf("the first query: %w", err)
-	}
-	start := calls()
-	if err := work(db); err != nil {
-		return err
-	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	later := without(append(calls(), setup...), start)
-
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: its functions in the order of their first calls in ./internal/guest/profile\n", filepath.Base(module))
 	for _, list := range []struct {
@@ -84,6 +58,41 @@ func run(module, out string) error {
 	}
 	fmt.Printf("profile: %d functions called to start, %d more later\n", len(start), len(later))
 	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+// profile runs the workload on module and returns the functions a start
+// calls and the others the workload calls, each in the order of their
+// first calls. It can run once in a process (see guest.Profile).
+func profile(module []byte) (start, later []uint32, err error) {
+	calls := guest.Profile(module)
+	dir, err := os.MkdirTemp("", "profile-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "app.db")
+
+	if err := create(path); err != nil {
+		return nil, nil, fmt.Errorf("creating the database: %w", err)
+	}
+	setup := calls()
+	db, err := sql.Open("stablesqlite", path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	var name string
+	if err := db.QueryRow("select name from users where id = ?", 7).Scan(&name); err != nil {
+		return nil, nil, fmt.Errorf("the first query: %w", err)
+	}
+	start = calls()
+	if err := work(db); err != nil {
+		return nil, nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, nil, err
+	}
+	return start, without(append(calls(), setup...), start), nil
 }
 
 // without returns the functions of list that are not in seen.
