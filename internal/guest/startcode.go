@@ -42,7 +42,7 @@ func StartFunctions(module []byte) uint32 {
 // startCode is what a warm start maps of the code (see entryReader) and
 // how much of it, from its head, the functions a start calls take.
 type startCode struct {
-	functions uint32 // the module's startFunctions
+	functions uint32 // StartFunctions of the module
 	code      []byte // the mapped code, once mapped
 	start     int64  // the start's functions' share of code, in bytes
 }
