@@ -50,7 +50,7 @@ type startCode struct {
 // release hands back the pages of the mapped code past the start's, if
 // the code was mapped.
 func (s *startCode) release() {
-	if s == nil || s.code == nil || s.start <= 0 || s.start >= int64(len(s.code)) {
+	if s.code == nil || s.start <= 0 || s.start >= int64(len(s.code)) {
 		return
 	}
 	releaseCode(s.code[s.start:])

@@ -41,26 +41,29 @@ func Reorder(wasm []byte, start, later []uint32) ([]byte, error) {
 	first, n := p.importedFuncs, uint32(len(p.bodies))
 	order := make([]uint32, 0, n) // old indices, in their new order
 	placed := make([]bool, n)
-	place := func(f uint32) {
-		if !placed[f-first] {
-			placed[f-first] = true
-			order = append(order, f)
-		}
-	}
-	startFunctions := uint32(0)
-	for k, list := range [][]uint32{start, later} {
+	placeAll := func(list []uint32) error {
 		for _, f := range list {
 			if f < first || f-first >= n {
-				return nil, fmt.Errorf("function %d is not one the module defines (%d to %d)", f, first, first+n-1)
+				return fmt.Errorf("function %d is not one the module defines (%d to %d)", f, first, first+n-1)
 			}
-			place(f)
+			if !placed[f-first] {
+				placed[f-first] = true
+				order = append(order, f)
+			}
 		}
-		if k == 0 {
-			startFunctions = uint32(len(order))
-		}
+		return nil
+	}
+	if err := placeAll(start); err != nil {
+		return nil, err
+	}
+	startFunctions := uint32(len(order))
+	if err := placeAll(later); err != nil {
+		return nil, err
 	}
 	for i := range n {
-		place(first + i)
+		if !placed[i] {
+			order = append(order, first+i)
+		}
 	}
 	moved := make([]uint32, n) // new index of each old defined function
 	for at, f := range order {

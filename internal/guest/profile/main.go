@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	_ "github.com/stablesqlite/stablesqlite/driver"
@@ -95,11 +94,16 @@ func profile(module []byte) (start, later []uint32, err error) {
 	return start, without(append(calls(), setup...), start), nil
 }
 
-// without returns the functions of list that are not in seen.
+// without returns the functions of list that are not in seen, each once.
 func without(list, seen []uint32) []uint32 {
+	skip := map[uint32]bool{}
+	for _, f := range seen {
+		skip[f] = true
+	}
 	var out []uint32
 	for _, f := range list {
-		if !slices.Contains(seen, f) && !slices.Contains(out, f) {
+		if !skip[f] {
+			skip[f] = true
 			out = append(out, f)
 		}
 	}
